@@ -1,0 +1,70 @@
+import { MeterError } from '../errors.js';
+
+/**
+ * A bounded cursor over wire bytes. Every read checks what is left first and throws a MeterError with
+ * the given code: Node's own RangeError or a silently short `subarray` must never decide what malformed
+ * input means.
+ */
+export class ByteReader {
+  private pos = 0;
+
+  constructor(
+    readonly bytes: Uint8Array,
+    private readonly truncatedCode: 'TRUNCATED' | 'AXDR_INVALID' = 'TRUNCATED',
+  ) {}
+
+  get offset(): number {
+    return this.pos;
+  }
+
+  get remaining(): number {
+    return this.bytes.length - this.pos;
+  }
+
+  private need(count: number, what: string): void {
+    if (count > this.remaining) {
+      throw new MeterError(
+        this.truncatedCode,
+        `${what}: needs ${count} byte(s) at offset ${this.pos}, only ${this.remaining} left`,
+      );
+    }
+  }
+
+  u8(what: string): number {
+    this.need(1, what);
+    return this.bytes[this.pos++] as number;
+  }
+
+  u16(what: string): number {
+    this.need(2, what);
+    const b = this.bytes;
+    const value = ((b[this.pos] as number) << 8) | (b[this.pos + 1] as number);
+    this.pos += 2;
+    return value;
+  }
+
+  u32(what: string): number {
+    this.need(4, what);
+    const b = this.bytes;
+    const p = this.pos;
+    const value =
+      (b[p] as number) * 0x1000000 +
+      (((b[p + 1] as number) << 16) | ((b[p + 2] as number) << 8) | (b[p + 3] as number));
+    this.pos += 4;
+    return value;
+  }
+
+  /** A view (not a copy) of the next `count` bytes. */
+  take(count: number, what: string): Uint8Array {
+    this.need(count, what);
+    const out = this.bytes.subarray(this.pos, this.pos + count);
+    this.pos += count;
+    return out;
+  }
+
+  rest(): Uint8Array {
+    const out = this.bytes.subarray(this.pos);
+    this.pos = this.bytes.length;
+    return out;
+  }
+}

@@ -1,0 +1,90 @@
+import { createReadStream } from 'node:fs';
+import type { Readable } from 'node:stream';
+import { parseArgs } from 'node:util';
+import { HexTextDecoder, HexTextError, looksLikeHexText } from '../bytes/hex.js';
+import { type DecoderEvent, TelegramDecoder } from '../decoder/telegram-decoder.js';
+import { rejectionToJson, telegramToJson } from '../decoder/telegram-json.js';
+import type { DlmsKeys } from '../dlms/decrypt.js';
+import { isMeterError, MeterError } from '../errors.js';
+import { parseKey } from '../key.js';
+import type { CliIo } from './io.js';
+
+export const DECODE_USAGE = `Usage: smartmeter-bridge decode [--key HEX] [--auth-key HEX] [FILE|-]
+
+Decodes captured M-Bus telegrams: raw bytes, or hex text (spaces, line breaks and # comments allowed),
+from FILE or standard input. Prints one JSON object per decoded telegram on stdout and one per
+rejected telegram on stderr ({"code": ..., "message": ...}).
+
+  --key HEX        the meter's key from the grid operator (32 hex digits); or set SERIAL_KEY
+  --auth-key HEX   the authentication key, only for meters that send a GCM tag (security 0x30)
+
+Exit status: 0 when at least one telegram decoded, 1 when none did, 2 for bad options.`;
+
+export async function runDecode(args: readonly string[], io: CliIo): Promise<number> {
+  let keys: DlmsKeys;
+  let file: string | undefined;
+  try {
+    const parsed = parseArgs({
+      args: [...args],
+      options: {
+        key: { type: 'string' },
+        'auth-key': { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+      allowPositionals: true,
+    });
+    if (parsed.values.help === true) {
+      io.stdout(`${DECODE_USAGE}\n`);
+      return 0;
+    }
+    if (parsed.positionals.length > 1)
+      throw new MeterError('CONFIG_INVALID', 'decode takes at most one FILE');
+    file = parsed.positionals[0];
+    const keyText = parsed.values.key ?? io.env['SERIAL_KEY'];
+    const authText = parsed.values['auth-key'];
+    keys = {
+      encryptionKey: keyText === undefined || keyText === '' ? undefined : parseKey(keyText, '--key'),
+      authenticationKey: authText === undefined ? undefined : parseKey(authText, '--auth-key'),
+    };
+  } catch (error) {
+    const message = isMeterError(error) ? error.message : (error as Error).message;
+    io.stderr(`${JSON.stringify({ code: 'CONFIG_INVALID', message })}\n`);
+    return 2;
+  }
+
+  const input: Readable = file === undefined || file === '-' ? io.stdin : createReadStream(file);
+  const decoder = new TelegramDecoder(keys);
+  let decoded = 0;
+  const emit = (events: readonly DecoderEvent[]): void => {
+    for (const event of events) {
+      if (event.kind === 'telegram') {
+        decoded++;
+        io.stdout(`${JSON.stringify(telegramToJson(event.telegram))}\n`);
+      } else if (event.kind === 'rejected') {
+        io.stderr(`${JSON.stringify(rejectionToJson(event.error))}\n`);
+      }
+    }
+  };
+
+  let hex: HexTextDecoder | undefined;
+  let mode: 'unknown' | 'hex' | 'binary' = 'unknown';
+  try {
+    for await (const chunk of input) {
+      const bytes = chunk as Uint8Array;
+      if (mode === 'unknown') {
+        mode = looksLikeHexText(bytes) ? 'hex' : 'binary';
+        if (mode === 'hex') hex = new HexTextDecoder();
+      }
+      emit(decoder.push(hex === undefined ? bytes : hex.push(Buffer.from(bytes).toString('latin1'))));
+    }
+    hex?.end();
+  } catch (error) {
+    const code = error instanceof HexTextError ? 'FRAME_INVALID' : 'CONFIG_INVALID';
+    const what =
+      error instanceof HexTextError ? 'the input is not valid hex text' : `cannot read ${file ?? 'stdin'}`;
+    io.stderr(`${JSON.stringify({ code, message: `${what}: ${(error as Error).message}` })}\n`);
+    if (code === 'CONFIG_INVALID') return 2;
+  }
+  emit(decoder.end());
+  return decoded > 0 ? 0 : 1;
+}

@@ -1,0 +1,18 @@
+import type { Readable } from 'node:stream';
+
+/** What a command needs from the process, passed in so that tests run commands in-process. */
+export type CliIo = {
+  readonly stdin: Readable;
+  readonly stdout: (text: string) => void;
+  readonly stderr: (text: string) => void;
+  readonly env: Readonly<Record<string, string | undefined>>;
+};
+
+export function processIo(): CliIo {
+  return {
+    stdin: process.stdin,
+    stdout: (text) => process.stdout.write(text),
+    stderr: (text) => process.stderr.write(text),
+    env: process.env,
+  };
+}

@@ -1,0 +1,62 @@
+import type { DlmsKeys } from '../dlms/decrypt.js';
+import type { MeterError } from '../errors.js';
+import type { MbusFrame } from '../mbus/mbus-frame.js';
+import { type FramerEvent, MbusFramer } from '../mbus/mbus-framer.js';
+import { type ReassemblyEvent, SegmentReassembler } from '../mbus/segment-reassembler.js';
+import type { Telegram } from '../meter/meter-model.js';
+import { decodeApdu } from './apdu-decoder.js';
+
+/**
+ * The decoding half of the data flow, bytes → Telegrams: framer → reassembler → decrypt → A-XDR →
+ * meter model. It owns no timers, files or sockets; sources push bytes in, sinks take events out.
+ */
+
+export type DecoderEvent =
+  | { readonly kind: 'telegram'; readonly telegram: Telegram; readonly frames: readonly MbusFrame[] }
+  | { readonly kind: 'frame'; readonly frame: MbusFrame }
+  | { readonly kind: 'rejected'; readonly error: MeterError }
+  | { readonly kind: 'discarded'; readonly bytes: Uint8Array };
+
+export class TelegramDecoder {
+  private readonly framer = new MbusFramer();
+  private readonly reassembler = new SegmentReassembler();
+
+  constructor(private readonly keys: DlmsKeys) {}
+
+  push(chunk: Uint8Array): DecoderEvent[] {
+    return this.afterFramer(this.framer.push(chunk));
+  }
+
+  end(): DecoderEvent[] {
+    const events = this.afterFramer(this.framer.end());
+    for (const event of this.reassembler.end()) events.push(...this.afterReassembler(event));
+    return events;
+  }
+
+  private afterFramer(framerEvents: readonly FramerEvent[]): DecoderEvent[] {
+    const events: DecoderEvent[] = [];
+    for (const event of framerEvents) {
+      if (event.kind === 'discarded') {
+        events.push(event);
+      } else if (event.kind === 'error') {
+        events.push({ kind: 'rejected', error: event.error });
+      } else {
+        events.push({ kind: 'frame', frame: event.frame });
+        for (const reassembled of this.reassembler.push(event.frame)) {
+          events.push(...this.afterReassembler(reassembled));
+        }
+      }
+    }
+    return events;
+  }
+
+  private afterReassembler(event: ReassemblyEvent): DecoderEvent[] {
+    if (event.kind === 'error') return [{ kind: 'rejected', error: event.error }];
+    try {
+      const telegram = decodeApdu(event.apdu.apdu, this.keys);
+      return [{ kind: 'telegram', telegram, frames: event.apdu.frames }];
+    } catch (error) {
+      return [{ kind: 'rejected', error: error as MeterError }];
+    }
+  }
+}

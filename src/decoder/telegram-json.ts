@@ -1,0 +1,33 @@
+import { toHex } from '../bytes/hex.js';
+import type { MeterError } from '../errors.js';
+import type { Telegram } from '../meter/meter-model.js';
+
+/** The public JSON shape of a telegram (design.md, `decode` and `home/smart_meter/json`). */
+export type TelegramJson = {
+  meter_id?: string;
+  system_title?: string;
+  frame_counter?: number;
+  time?: string;
+  values: Telegram['values'];
+  obis: Telegram['obis'];
+};
+
+export function telegramToJson(telegram: Telegram): TelegramJson {
+  // Built field by field so that the key order is the documented one and absent fields are absent.
+  return {
+    ...(telegram.meterId === undefined ? {} : { meter_id: telegram.meterId }),
+    ...(telegram.systemTitle === undefined ? {} : { system_title: telegram.systemTitle }),
+    ...(telegram.frameCounter === undefined ? {} : { frame_counter: telegram.frameCounter }),
+    ...(telegram.time === undefined ? {} : { time: telegram.time }),
+    values: telegram.values,
+    obis: telegram.obis,
+  };
+}
+
+export type RejectionJson = { code: string; message: string; raw?: string };
+
+export function rejectionToJson(error: MeterError): RejectionJson {
+  const json: RejectionJson = { code: error.code, message: error.message };
+  if (error.raw !== undefined && error.raw.length > 0) json.raw = toHex(error.raw);
+  return json;
+}

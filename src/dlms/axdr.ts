@@ -1,0 +1,174 @@
+import { ByteReader } from '../bytes/byte-reader.js';
+import { MeterError } from '../errors.js';
+import { readBerLength } from './ber-length.js';
+
+/**
+ * A-XDR `Data` (IEC 62056-6-2 / Green Book "Data" CHOICE): a tag byte, then the value. Decoded into a
+ * generic tree; what the tree means is the meter model's business, so no operator layout lives here.
+ */
+
+export const AXDR = {
+  null: 0x00,
+  array: 0x01,
+  structure: 0x02,
+  boolean: 0x03,
+  bitString: 0x04,
+  doubleLong: 0x05,
+  doubleLongUnsigned: 0x06,
+  octetString: 0x09,
+  visibleString: 0x0a,
+  utf8String: 0x0c,
+  bcd: 0x0d,
+  integer: 0x0f,
+  long: 0x10,
+  unsigned: 0x11,
+  longUnsigned: 0x12,
+  compactArray: 0x13,
+  long64: 0x14,
+  long64Unsigned: 0x15,
+  enum: 0x16,
+  float32: 0x17,
+  float64: 0x18,
+  dateTime: 0x19,
+  date: 0x1a,
+  time: 0x1b,
+} as const;
+
+export type DlmsValue =
+  | { readonly type: 'null' }
+  | { readonly type: 'array' | 'structure'; readonly items: readonly DlmsValue[] }
+  | { readonly type: 'boolean'; readonly value: boolean }
+  | { readonly type: 'bit-string'; readonly bitLength: number; readonly bytes: Uint8Array }
+  /** Every integer width and sign; 64-bit values beyond 2^53 lose precision (no meter sends such). */
+  | { readonly type: 'integer'; readonly tag: number; readonly value: number }
+  | { readonly type: 'enum'; readonly value: number }
+  | { readonly type: 'octet-string'; readonly bytes: Uint8Array }
+  | { readonly type: 'visible-string' | 'utf8-string'; readonly text: string }
+  | { readonly type: 'bcd'; readonly value: number }
+  | { readonly type: 'float'; readonly tag: number; readonly value: number }
+  /** COSEM date-time (12 bytes), date (5) or time (4), undecoded: see cosem/date-time.ts. */
+  | { readonly type: 'date-time' | 'date' | 'time'; readonly bytes: Uint8Array };
+
+/** Nesting deeper than this is not a meter's push list but garbage or an attack on the stack. */
+export const AXDR_MAX_DEPTH = 16;
+
+const INTEGER_WIDTHS: Readonly<Record<number, { bytes: 1 | 2 | 4 | 8; signed: boolean }>> = {
+  [AXDR.integer]: { bytes: 1, signed: true },
+  [AXDR.unsigned]: { bytes: 1, signed: false },
+  [AXDR.long]: { bytes: 2, signed: true },
+  [AXDR.longUnsigned]: { bytes: 2, signed: false },
+  [AXDR.doubleLong]: { bytes: 4, signed: true },
+  [AXDR.doubleLongUnsigned]: { bytes: 4, signed: false },
+  [AXDR.long64]: { bytes: 8, signed: true },
+  [AXDR.long64Unsigned]: { bytes: 8, signed: false },
+};
+
+const latin1 = new TextDecoder('latin1');
+const utf8 = new TextDecoder('utf-8');
+
+/** Decodes exactly one value from `bytes`; trailing bytes are an error. */
+export function decodeAxdr(bytes: Uint8Array): DlmsValue {
+  const reader = new ByteReader(bytes, 'AXDR_INVALID');
+  const value = readAxdrValue(reader);
+  if (reader.remaining !== 0) {
+    throw new MeterError('AXDR_INVALID', `${reader.remaining} byte(s) left over after the A-XDR value`);
+  }
+  return value;
+}
+
+export function readAxdrValue(reader: ByteReader, depth = 0): DlmsValue {
+  if (depth > AXDR_MAX_DEPTH) {
+    throw new MeterError('AXDR_INVALID', `A-XDR data nested deeper than ${AXDR_MAX_DEPTH} levels`);
+  }
+  const at = reader.offset;
+  const tag = reader.u8('A-XDR tag');
+  const width = INTEGER_WIDTHS[tag];
+  if (width !== undefined)
+    return { type: 'integer', tag, value: readInteger(reader, width.bytes, width.signed) };
+
+  switch (tag) {
+    case AXDR.null:
+      return { type: 'null' };
+    case AXDR.array:
+    case AXDR.structure: {
+      const count = readBerLength(reader, 'A-XDR element count', 'AXDR_INVALID');
+      // Every element takes at least its tag byte: a count beyond what is left is a lie, not a promise.
+      if (count > reader.remaining) {
+        throw new MeterError(
+          'AXDR_INVALID',
+          `A-XDR ${tag === AXDR.array ? 'array' : 'structure'} at offset ${at} announces ${count} elements but only ${reader.remaining} bytes are left`,
+        );
+      }
+      const items: DlmsValue[] = [];
+      for (let i = 0; i < count; i++) items.push(readAxdrValue(reader, depth + 1));
+      return { type: tag === AXDR.array ? 'array' : 'structure', items };
+    }
+    case AXDR.boolean:
+      return { type: 'boolean', value: reader.u8('boolean') !== 0 };
+    case AXDR.bitString: {
+      const bitLength = readBerLength(reader, 'bit-string length', 'AXDR_INVALID');
+      return { type: 'bit-string', bitLength, bytes: reader.take(Math.ceil(bitLength / 8), 'bit-string') };
+    }
+    case AXDR.octetString:
+      return {
+        type: 'octet-string',
+        bytes: reader.take(readBerLength(reader, 'octet-string length', 'AXDR_INVALID'), 'octet-string'),
+      };
+    case AXDR.visibleString:
+    case AXDR.utf8String: {
+      const bytes = reader.take(readBerLength(reader, 'string length', 'AXDR_INVALID'), 'string');
+      return tag === AXDR.visibleString
+        ? { type: 'visible-string', text: latin1.decode(bytes) }
+        : { type: 'utf8-string', text: utf8.decode(bytes) };
+    }
+    case AXDR.bcd: {
+      const byte = reader.u8('bcd');
+      return { type: 'bcd', value: (byte >> 4) * 10 + (byte & 0x0f) };
+    }
+    case AXDR.enum:
+      return { type: 'enum', value: reader.u8('enum') };
+    case AXDR.float32:
+    case AXDR.float64: {
+      const size = tag === AXDR.float32 ? 4 : 8;
+      const raw = reader.take(size, 'float');
+      const view = new DataView(raw.buffer, raw.byteOffset, size);
+      return { type: 'float', tag, value: size === 4 ? view.getFloat32(0) : view.getFloat64(0) };
+    }
+    case AXDR.dateTime:
+      return { type: 'date-time', bytes: reader.take(12, 'date-time') };
+    case AXDR.date:
+      return { type: 'date', bytes: reader.take(5, 'date') };
+    case AXDR.time:
+      return { type: 'time', bytes: reader.take(4, 'time') };
+    case AXDR.compactArray:
+      throw new MeterError('UNSUPPORTED', `A-XDR compact-array at offset ${at} is not supported`);
+    default:
+      throw new MeterError(
+        'AXDR_INVALID',
+        `unknown A-XDR tag 0x${tag.toString(16).padStart(2, '0')} at offset ${at}`,
+      );
+  }
+}
+
+function readInteger(reader: ByteReader, bytes: 1 | 2 | 4 | 8, signed: boolean): number {
+  switch (bytes) {
+    case 1: {
+      const v = reader.u8('integer');
+      return signed && v >= 0x80 ? v - 0x100 : v;
+    }
+    case 2: {
+      const v = reader.u16('long');
+      return signed && v >= 0x8000 ? v - 0x10000 : v;
+    }
+    case 4: {
+      const v = reader.u32('double-long');
+      return signed && v >= 0x80000000 ? v - 0x100000000 : v;
+    }
+    case 8: {
+      const hi = reader.u32('long64');
+      const lo = reader.u32('long64');
+      const big = (BigInt(hi) << 32n) | BigInt(lo);
+      return Number(signed ? BigInt.asIntN(64, big) : big);
+    }
+  }
+}

@@ -1,0 +1,100 @@
+import { createCipheriv, createDecipheriv } from 'node:crypto';
+import { MeterError } from '../errors.js';
+import { type CipheredApdu, SC_AUTHENTICATION, SC_ENCRYPTION } from './glo-ciphering.js';
+
+/**
+ * AES-128-GCM as DLMS uses it: IV = system title (8) ‖ frame counter (4).
+ *
+ * Without a tag (security control 0x20/0x21, every Kaifa M-Bus capture) GCM decryption is plain
+ * AES-CTR starting at counter block IV ‖ 00000002; Node's GCM `final()` would throw for want of a
+ * tag, so CTR is used directly. With a tag (0x30/0x31) and an authentication key, the tag is checked
+ * with AAD = security control ‖ authentication key, and nothing is returned unless it verifies.
+ */
+
+export type DlmsKeys = {
+  readonly encryptionKey?: Uint8Array | undefined;
+  readonly authenticationKey?: Uint8Array | undefined;
+};
+
+export type Decrypted = {
+  readonly plaintext: Uint8Array;
+  /** True only when a GCM tag was checked: the key is then known to be right. */
+  readonly authenticated: boolean;
+  readonly encrypted: boolean;
+};
+
+export function gcmIv(systemTitle: Uint8Array, frameCounter: number): Buffer {
+  const iv = Buffer.alloc(12);
+  iv.set(systemTitle, 0);
+  iv.writeUInt32BE(frameCounter, 8);
+  return iv;
+}
+
+function ctrCounterBlock(iv: Buffer): Buffer {
+  const block = Buffer.alloc(16);
+  iv.copy(block, 0);
+  block.writeUInt32BE(2, 12);
+  return block;
+}
+
+/** AES-CTR is its own inverse: the same function encrypts (the simulator) and decrypts. */
+export function aesCtr(key: Uint8Array, iv: Buffer, data: Uint8Array): Uint8Array {
+  const cipher = createCipheriv('aes-128-ctr', key, ctrCounterBlock(iv));
+  const out = cipher.update(data);
+  cipher.final();
+  return out;
+}
+
+function authData(securityControl: number, authenticationKey: Uint8Array, extra?: Uint8Array): Buffer {
+  return Buffer.concat([
+    Uint8Array.of(securityControl),
+    authenticationKey,
+    ...(extra === undefined ? [] : [extra]),
+  ]);
+}
+
+export function decryptGloCiphered(apdu: CipheredApdu, keys: DlmsKeys): Decrypted {
+  const sc = apdu.securityControl;
+  const encrypted = (sc & SC_ENCRYPTION) !== 0;
+  const hasTag = (sc & SC_AUTHENTICATION) !== 0 && apdu.tag !== undefined;
+  const ek = keys.encryptionKey;
+  const ak = keys.authenticationKey;
+
+  if (!encrypted) {
+    if (!hasTag || ek === undefined || ak === undefined) {
+      return { plaintext: apdu.ciphertext, authenticated: false, encrypted: false };
+    }
+    verifyGcm(ek, apdu, authData(sc, ak, apdu.ciphertext), new Uint8Array(0));
+    return { plaintext: apdu.ciphertext, authenticated: true, encrypted: false };
+  }
+  if (ek === undefined) {
+    throw new MeterError('NO_KEY', 'the telegram is encrypted and no key was given');
+  }
+  const iv = gcmIv(apdu.systemTitle, apdu.frameCounter);
+  if (!hasTag || ak === undefined) {
+    return { plaintext: aesCtr(ek, iv, apdu.ciphertext), authenticated: false, encrypted: true };
+  }
+  return {
+    plaintext: verifyGcm(ek, apdu, authData(sc, ak), apdu.ciphertext),
+    authenticated: true,
+    encrypted: true,
+  };
+}
+
+function verifyGcm(key: Uint8Array, apdu: CipheredApdu, aad: Buffer, ciphertext: Uint8Array): Uint8Array {
+  const decipher = createDecipheriv('aes-128-gcm', key, gcmIv(apdu.systemTitle, apdu.frameCounter), {
+    authTagLength: 12,
+  });
+  decipher.setAAD(aad);
+  decipher.setAuthTag(apdu.tag as Uint8Array);
+  const plaintext = decipher.update(ciphertext);
+  try {
+    decipher.final();
+  } catch {
+    throw new MeterError(
+      'AUTH_FAILED',
+      'the GCM authentication tag does not verify: the key or the authentication key is wrong, or the telegram was altered',
+    );
+  }
+  return plaintext;
+}

@@ -1,0 +1,183 @@
+import { MeterError } from '../errors.js';
+import {
+  MBUS_ACK,
+  MBUS_HEADER_LENGTH,
+  MBUS_LONG_START,
+  MBUS_MAX_FRAME_LENGTH,
+  MBUS_MAX_OVERFLOW_BODY,
+  MBUS_MIN_BODY,
+  MBUS_SHORT_START,
+  MBUS_STOP,
+  type MbusFrame,
+  mbusChecksum,
+  mbusFrameFromRaw,
+} from './mbus-frame.js';
+
+export type FramerEvent =
+  | { readonly kind: 'frame'; readonly frame: MbusFrame }
+  /** Bytes that belong to no frame: the tail of a telegram the stream started in, line noise. */
+  | { readonly kind: 'discarded'; readonly bytes: Uint8Array }
+  | { readonly kind: 'error'; readonly error: MeterError };
+
+type Candidate =
+  | { status: 'need-more' }
+  | { status: 'frame'; length: number; lengthOverflow: boolean }
+  | { status: 'checksum'; length: number }
+  | { status: 'invalid' };
+
+const SHORT_FRAME_LENGTH = 5;
+const EMPTY = new Uint8Array(0);
+
+/**
+ * Finds M-Bus long frames in a byte stream fed in arbitrary chunks.
+ *
+ * It resynchronises by trying every 0x68 as a frame start and accepting only a frame whose length
+ * bytes agree, whose stop byte is 0x16 and whose checksum matches. A rejected candidate advances by
+ * one byte only, so a good frame that starts inside a truncated or corrupted one is still found.
+ * Between pushes it keeps at most one frame's worth of bytes (MBUS_MAX_FRAME_LENGTH − 1).
+ * It never decodes what is inside a frame.
+ */
+export class MbusFramer {
+  private pending: Uint8Array = EMPTY;
+
+  /** Bytes held back while waiting for the rest of a possible frame. */
+  get buffered(): number {
+    return this.pending.length;
+  }
+
+  push(chunk: Uint8Array): FramerEvent[] {
+    const data = this.pending.length === 0 ? chunk : concat(this.pending, chunk);
+    const events: FramerEvent[] = [];
+    let discardStart = -1;
+    // Bytes inside a frame already reported as CHECKSUM are not reported again as discarded.
+    let reportedUntil = 0;
+    const flushDiscard = (end: number): void => {
+      if (discardStart >= 0 && end > discardStart) {
+        events.push({ kind: 'discarded', bytes: data.slice(discardStart, end) });
+      }
+      discardStart = -1;
+    };
+
+    let i = 0;
+    let keepFrom = data.length;
+    while (i < data.length) {
+      const byte = data[i];
+      if (byte === MBUS_LONG_START) {
+        const candidate = tryLongFrame(data, i);
+        if (candidate.status === 'need-more') {
+          keepFrom = i;
+          break;
+        }
+        if (candidate.status === 'frame') {
+          flushDiscard(i);
+          const raw = data.slice(i, i + candidate.length);
+          events.push({ kind: 'frame', frame: mbusFrameFromRaw(raw, candidate.lengthOverflow) });
+          i += candidate.length;
+          continue;
+        }
+        if (candidate.status === 'checksum' && i >= reportedUntil) {
+          flushDiscard(i);
+          const raw = data.slice(i, i + candidate.length);
+          events.push({
+            kind: 'error',
+            error: new MeterError(
+              'CHECKSUM',
+              `M-Bus frame checksum does not match (frame of ${candidate.length} bytes dropped; line noise or a loose contact)`,
+              { raw },
+            ),
+          });
+          reportedUntil = i + candidate.length;
+          i++;
+          continue;
+        }
+      } else if (byte === MBUS_ACK) {
+        flushDiscard(i);
+        i++;
+        continue;
+      } else if (byte === MBUS_SHORT_START) {
+        if (data.length - i < SHORT_FRAME_LENGTH) {
+          keepFrom = i;
+          break;
+        }
+        if (isShortFrame(data, i)) {
+          flushDiscard(i);
+          i += SHORT_FRAME_LENGTH;
+          continue;
+        }
+      }
+      if (discardStart < 0 && i >= reportedUntil) discardStart = i;
+      i++;
+    }
+    flushDiscard(Math.min(keepFrom, data.length));
+    this.pending = keepFrom < data.length ? data.slice(keepFrom) : EMPTY;
+    return events;
+  }
+
+  /** End of stream: whatever is still held back is reported, as TRUNCATED when it starts like a frame. */
+  end(): FramerEvent[] {
+    const rest = this.pending;
+    this.pending = EMPTY;
+    if (rest.length === 0) return [];
+    if (rest[0] === MBUS_LONG_START) {
+      return [
+        {
+          kind: 'error',
+          error: new MeterError(
+            'TRUNCATED',
+            `the stream ended inside an M-Bus frame (${rest.length} bytes)`,
+            {
+              raw: rest,
+            },
+          ),
+        },
+      ];
+    }
+    return [{ kind: 'discarded', bytes: rest }];
+  }
+}
+
+function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
+  const out = new Uint8Array(a.length + b.length);
+  out.set(a, 0);
+  out.set(b, a.length);
+  return out;
+}
+
+function isShortFrame(data: Uint8Array, i: number): boolean {
+  return (
+    data[i + 4] === MBUS_STOP && (((data[i + 1] as number) + (data[i + 2] as number)) & 0xff) === data[i + 3]
+  );
+}
+
+/** Checks a body length at frame start `i`: 'ok', 'checksum' (stop byte right, sum wrong) or 'bad'. */
+function checkBody(data: Uint8Array, i: number, bodyLength: number): 'ok' | 'checksum' | 'bad' {
+  const csIndex = i + MBUS_HEADER_LENGTH + bodyLength;
+  if (data[csIndex + 1] !== MBUS_STOP) return 'bad';
+  return mbusChecksum(data, i + MBUS_HEADER_LENGTH, csIndex) === data[csIndex] ? 'ok' : 'checksum';
+}
+
+function tryLongFrame(data: Uint8Array, i: number): Candidate {
+  const available = data.length - i;
+  if (available < MBUS_HEADER_LENGTH) return { status: 'need-more' };
+  const length = data[i + 1] as number;
+  if (data[i + 2] !== length || data[i + 3] !== MBUS_LONG_START) return { status: 'invalid' };
+
+  let normal: 'ok' | 'checksum' | 'bad' = 'bad';
+  if (length >= MBUS_MIN_BODY) {
+    const total = MBUS_HEADER_LENGTH + length + 2;
+    if (available < total) return { status: 'need-more' };
+    normal = checkBody(data, i, length);
+    if (normal === 'ok') return { status: 'frame', length: total, lengthOverflow: false };
+  }
+  // The T210-D's wrapped length: believed only when stop byte and checksum over L + 256 bytes both match.
+  const overflowBody = length + 256;
+  if (overflowBody <= MBUS_MAX_OVERFLOW_BODY) {
+    const total = MBUS_HEADER_LENGTH + overflowBody + 2;
+    if (total > MBUS_MAX_FRAME_LENGTH) return { status: 'invalid' };
+    if (available < total) return { status: 'need-more' };
+    if (checkBody(data, i, overflowBody) === 'ok')
+      return { status: 'frame', length: total, lengthOverflow: true };
+  }
+  if (normal === 'checksum') return { status: 'checksum', length: MBUS_HEADER_LENGTH + length + 2 };
+  return { status: 'invalid' };
+}
