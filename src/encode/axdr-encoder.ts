@@ -20,7 +20,8 @@ const INTEGER_BYTES: Readonly<Record<number, 1 | 2 | 4 | 8>> = {
 export function encodeAxdr(value: DlmsValue): Uint8Array {
   const parts: Uint8Array[] = [];
   write(value, parts);
-  return Buffer.concat(parts);
+  const joined = Buffer.concat(parts);
+  return new Uint8Array(joined.buffer, joined.byteOffset, joined.length);
 }
 
 function write(value: DlmsValue, out: Uint8Array[]): void {
@@ -30,7 +31,10 @@ function write(value: DlmsValue, out: Uint8Array[]): void {
       return;
     case 'array':
     case 'structure':
-      out.push(Uint8Array.of(value.type === 'array' ? AXDR.array : AXDR.structure), encodeBerLength(value.items.length));
+      out.push(
+        Uint8Array.of(value.type === 'array' ? AXDR.array : AXDR.structure),
+        encodeBerLength(value.items.length),
+      );
       for (const item of value.items) write(item, out);
       return;
     case 'boolean':
@@ -51,11 +55,15 @@ function write(value: DlmsValue, out: Uint8Array[]): void {
     case 'visible-string':
     case 'utf8-string': {
       const bytes = Buffer.from(value.text, value.type === 'visible-string' ? 'latin1' : 'utf8');
-      out.push(Uint8Array.of(value.type === 'visible-string' ? AXDR.visibleString : AXDR.utf8String), encodeBerLength(bytes.length), bytes);
+      out.push(
+        Uint8Array.of(value.type === 'visible-string' ? AXDR.visibleString : AXDR.utf8String),
+        encodeBerLength(bytes.length),
+        bytes,
+      );
       return;
     }
     case 'bcd':
-      out.push(Uint8Array.of(AXDR.bcd, (Math.floor(value.value / 10) << 4) | value.value % 10));
+      out.push(Uint8Array.of(AXDR.bcd, (Math.floor(value.value / 10) << 4) | (value.value % 10)));
       return;
     case 'float': {
       const size = value.tag === AXDR.float32 ? 4 : 8;

@@ -1,5 +1,5 @@
-import { AXDR, type DlmsValue } from '../dlms/axdr.js';
 import { parseObis } from '../cosem/obis.js';
+import { AXDR, type DlmsValue } from '../dlms/axdr.js';
 
 /**
  * The push lists Austrian meters send (protocol.md §4a, §4b), built from integer register values so
@@ -83,7 +83,14 @@ const UNIT_NONE = 255;
 
 type Row = { obis: string; value: DlmsValue; scaler: number; unit: number };
 
-type Rows = { voltage: Row[]; current: Row[]; power: Row[]; energy: Row[]; reactive: Row[]; powerFactor: Row[] };
+type Rows = {
+  voltage: Row[];
+  current: Row[];
+  power: Row[];
+  energy: Row[];
+  reactive: Row[];
+  powerFactor: Row[];
+};
 
 function rows(input: PushInput, phases: 1 | 3, powerFactorSigned: boolean): Rows {
   const r = input.registers;
@@ -91,8 +98,18 @@ function rows(input: PushInput, phases: 1 | 3, powerFactorSigned: boolean): Rows
   const voltageObis = ['1-0:32.7.0.255', '1-0:52.7.0.255', '1-0:72.7.0.255'];
   const currentObis = ['1-0:31.7.0.255', '1-0:51.7.0.255', '1-0:71.7.0.255'];
   return {
-    voltage: lines.map((l) => ({ obis: voltageObis[l] as string, value: u16(r.voltageDecivolts[l] as number), scaler: -1, unit: UNIT_V })),
-    current: lines.map((l) => ({ obis: currentObis[l] as string, value: u16(r.currentCentiamps[l] as number), scaler: -2, unit: UNIT_A })),
+    voltage: lines.map((l) => ({
+      obis: voltageObis[l] as string,
+      value: u16(r.voltageDecivolts[l] as number),
+      scaler: -1,
+      unit: UNIT_V,
+    })),
+    current: lines.map((l) => ({
+      obis: currentObis[l] as string,
+      value: u16(r.currentCentiamps[l] as number),
+      scaler: -2,
+      unit: UNIT_A,
+    })),
     power: [
       { obis: '1-0:1.7.0.255', value: u32(r.powerInW), scaler: 0, unit: UNIT_W },
       { obis: '1-0:2.7.0.255', value: u32(r.powerOutW), scaler: 0, unit: UNIT_W },
@@ -155,7 +172,9 @@ export function encodePushBody(layout: PushLayout, input: PushInput): DlmsValue 
 }
 
 /** The layouts' transport details, as the real meters send them. */
-export const LAYOUT_TRANSPORT: Readonly<Record<PushLayout, { securityControl: number; segmentSize: number; invokeIdHighBit: boolean }>> = {
+export const LAYOUT_TRANSPORT: Readonly<
+  Record<PushLayout, { securityControl: number; segmentSize: number; invokeIdHighBit: boolean }>
+> = {
   'ksm-west': { securityControl: 0x21, segmentSize: 245, invokeIdHighBit: false },
   'ksm-west-1phase': { securityControl: 0x21, segmentSize: 245, invokeIdHighBit: false },
   evn: { securityControl: 0x20, segmentSize: 245, invokeIdHighBit: true },

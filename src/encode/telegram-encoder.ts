@@ -33,7 +33,8 @@ export function encodeDataNotification(
   const header = Buffer.alloc(5);
   header[0] = DLMS_DATA_NOTIFICATION;
   header.writeUInt32BE(longInvokeIdAndPriority >>> 0, 1);
-  const dt = dateTime === undefined ? Uint8Array.of(0) : Buffer.concat([Uint8Array.of(dateTime.length), dateTime]);
+  const dt =
+    dateTime === undefined ? Uint8Array.of(0) : Buffer.concat([Uint8Array.of(dateTime.length), dateTime]);
   return Buffer.concat([header, dt, body]);
 }
 
@@ -48,17 +49,23 @@ export type GloCipheringInput = {
 };
 
 export function encodeGloCiphering(input: GloCipheringInput): Uint8Array {
-  if (input.systemTitle.length !== DLMS_SYSTEM_TITLE_LENGTH) throw new RangeError('system title must be 8 bytes');
+  if (input.systemTitle.length !== DLMS_SYSTEM_TITLE_LENGTH)
+    throw new RangeError('system title must be 8 bytes');
   const sc = input.securityControl;
   const iv = gcmIv(input.systemTitle, input.frameCounter);
   let body: Uint8Array;
   if ((sc & SC_AUTHENTICATION) !== 0) {
     const ak = input.authenticationKey;
-    if (ak === undefined) throw new RangeError('security control with authentication needs an authentication key');
-    const cipher = createCipheriv('aes-128-gcm', input.encryptionKey, iv, { authTagLength: DLMS_GCM_TAG_LENGTH });
+    if (ak === undefined)
+      throw new RangeError('security control with authentication needs an authentication key');
+    const cipher = createCipheriv('aes-128-gcm', input.encryptionKey, iv, {
+      authTagLength: DLMS_GCM_TAG_LENGTH,
+    });
     const encrypted = (sc & SC_ENCRYPTION) !== 0;
     cipher.setAAD(Buffer.concat([Uint8Array.of(sc), ak, ...(encrypted ? [] : [input.plaintext])]));
-    const ciphertext = encrypted ? Buffer.concat([cipher.update(input.plaintext), cipher.final()]) : (cipher.final(), input.plaintext);
+    const ciphertext = encrypted
+      ? Buffer.concat([cipher.update(input.plaintext), cipher.final()])
+      : (cipher.final(), input.plaintext);
     body = Buffer.concat([ciphertext, cipher.getAuthTag()]);
   } else if ((sc & SC_ENCRYPTION) !== 0) {
     body = aesCtr(input.encryptionKey, iv, input.plaintext);
@@ -101,7 +108,12 @@ export function encodeMbusSegments(apdu: Uint8Array, segmentSize = DEFAULT_SEGME
   for (let i = 0; i < count; i++) {
     const segment = apdu.subarray(i * segmentSize, (i + 1) * segmentSize);
     const ci = i | (i === count - 1 ? DLMS_CI_FIN : 0);
-    frames.push(encodeMbusLongFrame(ci, Buffer.concat([Uint8Array.of(DLMS_STSAP_MANAGEMENT, DLMS_DTSAP_PUSH), segment])));
+    frames.push(
+      encodeMbusLongFrame(
+        ci,
+        Buffer.concat([Uint8Array.of(DLMS_STSAP_MANAGEMENT, DLMS_DTSAP_PUSH), segment]),
+      ),
+    );
   }
   return frames;
 }

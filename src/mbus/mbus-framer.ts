@@ -53,7 +53,7 @@ export class MbusFramer {
     let reportedUntil = 0;
     const flushDiscard = (end: number): void => {
       if (discardStart >= 0 && end > discardStart) {
-        events.push({ kind: 'discarded', bytes: data.slice(discardStart, end) });
+        events.push({ kind: 'discarded', bytes: copyOf(data, discardStart, end) });
       }
       discardStart = -1;
     };
@@ -70,14 +70,14 @@ export class MbusFramer {
         }
         if (candidate.status === 'frame') {
           flushDiscard(i);
-          const raw = data.slice(i, i + candidate.length);
+          const raw = copyOf(data, i, i + candidate.length);
           events.push({ kind: 'frame', frame: mbusFrameFromRaw(raw, candidate.lengthOverflow) });
           i += candidate.length;
           continue;
         }
         if (candidate.status === 'checksum' && i >= reportedUntil) {
           flushDiscard(i);
-          const raw = data.slice(i, i + candidate.length);
+          const raw = copyOf(data, i, i + candidate.length);
           events.push({
             kind: 'error',
             error: new MeterError(
@@ -109,7 +109,7 @@ export class MbusFramer {
       i++;
     }
     flushDiscard(Math.min(keepFrom, data.length));
-    this.pending = keepFrom < data.length ? data.slice(keepFrom) : EMPTY;
+    this.pending = keepFrom < data.length ? copyOf(data, keepFrom, data.length) : EMPTY;
     return events;
   }
 
@@ -134,6 +134,14 @@ export class MbusFramer {
     }
     return [{ kind: 'discarded', bytes: rest }];
   }
+}
+
+/**
+ * A real copy: `Buffer#slice` is a view, and a source may reuse its buffers, so nothing kept may share
+ * memory with a chunk that was pushed in.
+ */
+function copyOf(data: Uint8Array, start: number, end: number): Uint8Array {
+  return new Uint8Array(data.subarray(start, end));
 }
 
 function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
