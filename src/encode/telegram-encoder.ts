@@ -63,10 +63,10 @@ export function encodeGloCiphering(input: GloCipheringInput): Uint8Array {
     });
     const encrypted = (sc & SC_ENCRYPTION) !== 0;
     cipher.setAAD(Buffer.concat([Uint8Array.of(sc), ak, ...(encrypted ? [] : [input.plaintext])]));
-    const ciphertext = encrypted
-      ? Buffer.concat([cipher.update(input.plaintext), cipher.final()])
-      : (cipher.final(), input.plaintext);
-    body = Buffer.concat([ciphertext, cipher.getAuthTag()]);
+    // Authentication only (no E bit): the plaintext travels as is and only feeds the tag.
+    const ciphertext = encrypted ? cipher.update(input.plaintext) : input.plaintext;
+    const rest = cipher.final();
+    body = Buffer.concat([ciphertext, rest, cipher.getAuthTag()]);
   } else if ((sc & SC_ENCRYPTION) !== 0) {
     body = aesCtr(input.encryptionKey, iv, input.plaintext);
   } else {

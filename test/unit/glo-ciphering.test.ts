@@ -5,7 +5,8 @@ import { decodeApdu } from '../../src/decoder/apdu-decoder.js';
 import { readBerLength } from '../../src/dlms/ber-length.js';
 import { decryptGloCiphered } from '../../src/dlms/decrypt.js';
 import { parseGeneralGloCiphering } from '../../src/dlms/glo-ciphering.js';
-import { MeterError } from '../../src/errors.js';
+import { encodeGloCiphering } from '../../src/encode/telegram-encoder.js';
+import type { MeterError } from '../../src/errors.js';
 import { hex, label, VECTORS, type Vector } from '../support/vectors.js';
 
 /** The APDU inside a single HDLC frame: after 7E, format, addresses, control, HCS and LLC; before FCS and 7E. */
@@ -33,11 +34,15 @@ describe('BER length', () => {
   }
   it('rejects the indefinite form 80 and forms longer than four bytes', () => {
     for (const bytes of ['80', '85010203040506']) {
-      assert.throws(() => readBerLength(new ByteReader(hex(bytes)), 'length', 'FRAME_INVALID'), { code: 'FRAME_INVALID' });
+      assert.throws(() => readBerLength(new ByteReader(hex(bytes)), 'length', 'FRAME_INVALID'), {
+        code: 'FRAME_INVALID',
+      });
     }
   });
   it('reports a length byte cut off as TRUNCATED', () => {
-    assert.throws(() => readBerLength(new ByteReader(hex('8201')), 'length', 'FRAME_INVALID'), { code: 'TRUNCATED' });
+    assert.throws(() => readBerLength(new ByteReader(hex('8201')), 'length', 'FRAME_INVALID'), {
+      code: 'TRUNCATED',
+    });
   });
 });
 
@@ -52,14 +57,19 @@ describe('general-glo-ciphering header', () => {
   it('rejects an APDU whose announced length exceeds the bytes (TRUNCATED) or falls short of them (FRAME_INVALID)', () => {
     const ok = hdlcApdu(VECTORS[14] as Vector);
     assert.throws(() => parseGeneralGloCiphering(ok.subarray(0, ok.length - 1)), { code: 'TRUNCATED' });
-    assert.throws(() => parseGeneralGloCiphering(Buffer.concat([ok, Uint8Array.of(0)])), { code: 'FRAME_INVALID' });
+    assert.throws(() => parseGeneralGloCiphering(Buffer.concat([ok, Uint8Array.of(0)])), {
+      code: 'FRAME_INVALID',
+    });
   });
   it('names other APDUs as UNSUPPORTED', () => {
-    assert.throws(() => parseGeneralGloCiphering(hex('E0400001000077DB')), (e: MeterError) => {
-      assert.equal(e.code, 'UNSUPPORTED');
-      assert.match(e.message, /general-block-transfer/);
-      return true;
-    });
+    assert.throws(
+      () => parseGeneralGloCiphering(hex('E0400001000077DB')),
+      (e: MeterError) => {
+        assert.equal(e.code, 'UNSUPPORTED');
+        assert.match(e.message, /general-block-transfer/);
+        return true;
+      },
+    );
   });
   it('rejects security suite 2 and compression as UNSUPPORTED', () => {
     const apdu = Uint8Array.from(hdlcApdu(VECTORS[14] as Vector));
@@ -86,9 +96,14 @@ describe('decryption of the HDLC captures (same ciphering, other framing)', () =
 
   const tagged = VECTORS[12] as Vector;
   it(`${label(tagged)}: a wrong authentication key or an altered byte fails the GCM tag (AUTH_FAILED)`, () => {
-    const keys = { encryptionKey: hex(tagged.key_hex as string), authenticationKey: hex(tagged.auth_key_hex as string) };
+    const keys = {
+      encryptionKey: hex(tagged.key_hex as string),
+      authenticationKey: hex(tagged.auth_key_hex as string),
+    };
     const wrongAk = { ...keys, authenticationKey: hex('000102030405060708090A0B0C0D0E0F') };
-    assert.throws(() => decryptGloCiphered(parseGeneralGloCiphering(hdlcApdu(tagged)), wrongAk), { code: 'AUTH_FAILED' });
+    assert.throws(() => decryptGloCiphered(parseGeneralGloCiphering(hdlcApdu(tagged)), wrongAk), {
+      code: 'AUTH_FAILED',
+    });
     const altered = Uint8Array.from(hdlcApdu(tagged));
     altered[40] = (altered[40] as number) ^ 0x01;
     assert.throws(() => decryptGloCiphered(parseGeneralGloCiphering(altered), keys), { code: 'AUTH_FAILED' });
@@ -107,10 +122,52 @@ describe('decryption of the HDLC captures (same ciphering, other framing)', () =
   });
   it('a positional push list without OBIS codes (Wiener Netze) is UNSUPPORTED with a reason', () => {
     const v = VECTORS[14] as Vector;
-    assert.throws(() => decodeApdu(hdlcApdu(v), { encryptionKey: hex(v.key_hex as string) }), (e: MeterError) => {
-      assert.equal(e.code, 'UNSUPPORTED');
-      assert.match(e.message, /no OBIS codes/);
-      return true;
-    });
+    assert.throws(
+      () => decodeApdu(hdlcApdu(v), { encryptionKey: hex(v.key_hex as string) }),
+      (e: MeterError) => {
+        assert.equal(e.code, 'UNSUPPORTED');
+        assert.match(e.message, /no OBIS codes/);
+        return true;
+      },
+    );
   });
+});
+
+describe('security control variants produced by the encoder', () => {
+  const ek = hex('000102030405060708090A0B0C0D0E0F');
+  const ak = hex('D0D1D2D3D4D5D6D7D8D9DADBDCDDDEDF');
+  const plaintext = hex((VECTORS[5] as Vector).plaintext_hex as string);
+  const systemTitle = hex('4B464D102002ACA5');
+  for (const securityControl of [0x00, 0x10, 0x20, 0x21, 0x30, 0x31]) {
+    it(`security control 0x${securityControl.toString(16).padStart(2, '0')} round-trips, and a tag is enforced when present`, () => {
+      const apdu = encodeGloCiphering({
+        systemTitle,
+        frameCounter: 77,
+        securityControl,
+        encryptionKey: ek,
+        authenticationKey: ak,
+        plaintext,
+      });
+      const parsed = parseGeneralGloCiphering(apdu);
+      const result = decryptGloCiphered(parsed, { encryptionKey: ek, authenticationKey: ak });
+      assert.deepEqual(new Uint8Array(result.plaintext), plaintext);
+      const tagged = (securityControl & 0x10) !== 0;
+      assert.equal(result.authenticated, tagged);
+      assert.equal(decodeApdu(apdu, { encryptionKey: ek, authenticationKey: ak }).meterId, '1KFM0200175269');
+      if (tagged) {
+        const altered = Uint8Array.from(apdu);
+        altered[30] = (altered[30] as number) ^ 0x80;
+        assert.throws(
+          () =>
+            decryptGloCiphered(parseGeneralGloCiphering(altered), {
+              encryptionKey: ek,
+              authenticationKey: ak,
+            }),
+          {
+            code: 'AUTH_FAILED',
+          },
+        );
+      }
+    });
+  }
 });
