@@ -62,24 +62,20 @@ describe('decoder stream properties', () => {
   });
 
   it('any split of a valid stream gives the same telegrams as the whole stream', () => {
-    const telegramArb = fc
-      .array(pushInputArb, { minLength: 1, maxLength: 4 })
-      .chain((inputs) =>
-        fc
-          .constantFrom('ksm-west', 'ksm-west-1phase', 'evn', 't210d' as const)
-          .map((layout) =>
-            concatBytes(
-              inputs.flatMap((input, i) =>
-                encodeMeterTelegram(layout, input, {
-                  encryptionKey: TEST_KEY,
-                  systemTitle: TEST_TITLE,
-                  frameCounter: 100 + i,
-                  invokeId: i,
-                }),
-              ),
-            ),
+    const telegramArb = fc.array(pushInputArb, { minLength: 1, maxLength: 4 }).chain((inputs) =>
+      fc.constantFrom('ksm-west', 'ksm-west-1phase', 'evn', 't210d' as const).map((layout) =>
+        concatBytes(
+          inputs.flatMap((input, i) =>
+            encodeMeterTelegram(layout, input, {
+              encryptionKey: TEST_KEY,
+              systemTitle: TEST_TITLE,
+              frameCounter: 100 + i,
+              invokeId: i,
+            }),
           ),
-      );
+        ),
+      ),
+    );
     fc.assert(
       fc.property(telegramArb, fc.uint8Array({ maxLength: 40 }), fc.nat(), (stream, garbage, seed) => {
         const withGarbage = concatBytes([garbage.filter((b) => b !== 0x68), stream]);
