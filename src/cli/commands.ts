@@ -1,29 +1,26 @@
-import { readFileSync } from 'node:fs';
+import { VERSION } from '../version.js';
 import { runDecode } from './decode.js';
+import { runDemo } from './demo.js';
 import type { CliIo } from './io.js';
 
 const USAGE = `Usage: smartmeter-bridge <command> [options]
 
 Commands:
+  demo                                           simulated meter + bridge + MQTT broker, no hardware needed
   decode [--key HEX] [--auth-key HEX] [FILE|-]   decode captured telegrams to JSON
 
 Run 'smartmeter-bridge <command> --help' for a command's options.`;
-
-function version(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
-    version: string;
-  };
-  return pkg.version;
-}
 
 export async function runCli(args: readonly string[], io: CliIo): Promise<number> {
   const [command, ...rest] = args;
   switch (command) {
     case 'decode':
       return runDecode(rest, io);
+    case 'demo':
+      return runDemo(rest, io);
     case '--version':
     case '-v':
-      io.stdout(`${version()}\n`);
+      io.stdout(`${VERSION}\n`);
       return 0;
     case undefined:
     case 'help':

@@ -6,6 +6,8 @@ export type CliIo = {
   readonly stdout: (text: string) => void;
   readonly stderr: (text: string) => void;
   readonly env: Readonly<Record<string, string | undefined>>;
+  /** Colour in log lines only on a terminal; the add-on's Log tab shows escape codes verbatim. */
+  readonly stderrIsTTY: boolean;
 };
 
 export function processIo(): CliIo {
@@ -14,5 +16,6 @@ export function processIo(): CliIo {
     stdout: (text) => process.stdout.write(text),
     stderr: (text) => process.stderr.write(text),
     env: process.env,
+    stderrIsTTY: process.stderr.isTTY === true,
   };
 }

@@ -1,0 +1,279 @@
+import { type DecoderEvent, TelegramDecoder } from '../decoder/telegram-decoder.js';
+import { telegramToJson } from '../decoder/telegram-json.js';
+import type { DlmsKeys } from '../dlms/decrypt.js';
+import type { MeterError } from '../errors.js';
+import type { Logger } from '../log.js';
+import type { Telegram } from '../meter/meter-model.js';
+import { ReadingGuard } from '../meter/reading-guard.js';
+import { VALUE_KEYS, type ValueKey } from '../meter/value-keys.js';
+import { buildDiscovery, type DiscoveryMessage } from '../mqtt/discovery.js';
+import type { MqttPublisher } from '../mqtt/mqtt-publisher.js';
+import { diagnosticTopic, jsonTopic, stateTopic, stateTopicValue, statusTopic } from '../mqtt/topics.js';
+import type { ByteSource, SourceEvent } from '../source/byte-source.js';
+import { emptyStats, type PipelineStats, staleHint } from './pipeline-stats.js';
+import { RejectionLog } from './rejection-log.js';
+
+/**
+ * The composition root of the running bridge: source → decoder → guard → MQTT. It owns the timers
+ * (stale detection, the delayed re-send after Home Assistant's birth message) and the latest published
+ * state, which it sends again whenever the broker connection comes back.
+ */
+
+export type BridgeOptions = {
+  readonly keys: DlmsKeys;
+  readonly topicPrefix: string;
+  readonly discoveryPrefix: string;
+  readonly discovery: boolean;
+  readonly staleTimeoutS: number;
+  /** The old `--log_console`: every telegram's values in the log. */
+  readonly logConsole: boolean;
+};
+
+export type BridgeDeps = {
+  readonly source: ByteSource;
+  readonly mqtt: MqttPublisher;
+  readonly log: Logger;
+  /** Sees every raw chunk before decoding (the capture file). */
+  readonly tap?: ((chunk: Uint8Array) => void) | undefined;
+  readonly now?: () => number;
+};
+
+export type BridgeListener = {
+  telegram?(telegram: Telegram): void;
+  rejected?(error: MeterError): void;
+};
+
+const BIRTH_RESEND_DELAY_MS = 1000;
+const STALE_REPEAT_MS = 10 * 60_000;
+
+export class Bridge {
+  readonly stats: PipelineStats = emptyStats();
+  private readonly decoder: TelegramDecoder;
+  private readonly guard = new ReadingGuard();
+  private readonly rejections: RejectionLog;
+  private readonly now: () => number;
+  /** topic → payload of every retained state message, re-sent on reconnect. */
+  private readonly retained = new Map<string, string>();
+  private discovery: DiscoveryMessage | undefined;
+  private discoveryKeys: ValueKey[] = [];
+  private staleSince: number | undefined;
+  private staleReportedAt: number | undefined;
+  private available = false;
+  private staleTimer: NodeJS.Timeout | undefined;
+  private birthTimer: NodeJS.Timeout | undefined;
+  private readonly listeners: BridgeListener[] = [];
+  private stopped = false;
+
+  constructor(
+    private readonly options: BridgeOptions,
+    private readonly deps: BridgeDeps,
+  ) {
+    this.decoder = new TelegramDecoder(options.keys);
+    this.now = deps.now ?? Date.now;
+    this.rejections = new RejectionLog(deps.log.child('decode'), this.now);
+  }
+
+  listen(listener: BridgeListener): void {
+    this.listeners.push(listener);
+  }
+
+  start(): void {
+    const { source, mqtt, log } = this.deps;
+    log.info(`reading from ${source.description}`);
+    mqtt.start({ onConnected: () => this.republishAll(), onBirth: () => this.scheduleBirthResend() });
+    source.start({
+      bytes: (chunk) => this.onBytes(chunk),
+      event: (event) => this.onSourceEvent(event),
+    });
+    this.armStaleTimer();
+  }
+
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    clearTimeout(this.staleTimer);
+    clearTimeout(this.birthTimer);
+    await this.deps.source.stop();
+    await this.deps.mqtt.stop();
+  }
+
+  private onBytes(chunk: Uint8Array): void {
+    this.stats.bytesReceived += chunk.length;
+    this.deps.tap?.(chunk);
+    this.handle(this.decoder.push(chunk));
+  }
+
+  private onSourceEvent(event: SourceEvent): void {
+    const log = this.deps.log.child('source');
+    if (event.kind === 'open') {
+      log.info(`open: ${event.detail}`);
+    } else if (event.kind === 'closed') {
+      this.stats.sourceReconnects++;
+      log.debug(`closed: ${event.detail}`);
+    } else {
+      log.info(`end of input: ${event.detail}`);
+      this.handle(this.decoder.end());
+    }
+  }
+
+  private handle(events: readonly DecoderEvent[]): void {
+    for (const event of events) {
+      switch (event.kind) {
+        case 'frame':
+          this.stats.framesValid++;
+          break;
+        case 'discarded':
+          this.stats.bytesDiscarded += event.bytes.length;
+          break;
+        case 'rejected':
+          this.reject(event.error);
+          break;
+        case 'telegram':
+          this.accept(event.telegram);
+          break;
+      }
+    }
+  }
+
+  private reject(error: MeterError): void {
+    this.stats.telegramsRejected++;
+    this.stats.rejectedByCode[error.code] = (this.stats.rejectedByCode[error.code] ?? 0) + 1;
+    this.stats.lastError = { code: error.code, message: error.message, at: this.now() };
+    this.rejections.report(error);
+    this.publishDiagnostics();
+    for (const l of this.listeners) l.rejected?.(error);
+  }
+
+  private accept(decoded: Telegram): void {
+    const checked = this.guard.check(decoded);
+    if (!checked.ok) {
+      this.reject(checked.error);
+      return;
+    }
+    const telegram = checked.telegram;
+    for (const withheld of checked.withheld) {
+      this.stats.valuesWithheld++;
+      this.stats.lastError = { code: withheld.code, message: withheld.message, at: this.now() };
+      this.rejections.report(withheld);
+    }
+    this.stats.telegramsDecoded++;
+    this.stats.lastTelegramAt = this.now();
+    this.stats.frameCounter = telegram.frameCounter;
+    if (this.options.logConsole) this.deps.log.info(formatValues(telegram));
+
+    this.publishDiscoveryFor(telegram);
+    const prefix = this.options.topicPrefix;
+    for (const spec of VALUE_KEYS) {
+      const value = telegram.values[spec.key];
+      if (value !== undefined)
+        this.publishRetained(stateTopic(prefix, spec.key), stateTopicValue(spec.key, value));
+    }
+    this.publishRetained(jsonTopic(prefix), JSON.stringify(telegramToJson(telegram)));
+    this.publishDiagnostics();
+    this.setAvailable(true);
+    if (this.staleSince !== undefined) this.deps.log.info('telegrams decode again');
+    this.staleSince = undefined;
+    this.staleReportedAt = undefined;
+    this.armStaleTimer();
+    for (const l of this.listeners) l.telegram?.(telegram);
+  }
+
+  private publishDiscoveryFor(telegram: Telegram): void {
+    if (!this.options.discovery) return;
+    const meterId = telegram.meterId ?? telegram.systemTitle;
+    if (meterId === undefined) return;
+    const keys = Object.keys(telegram.values) as ValueKey[];
+    // Keys only ever join: a telegram that lacks a withheld total must not remove its sensor.
+    const previous = this.discovery === undefined ? [] : this.discoveryKeys;
+    const merged = [...new Set([...previous, ...keys])];
+    const deviceName = telegram.values.device_name;
+    const message = buildDiscovery({
+      discoveryPrefix: this.options.discoveryPrefix,
+      topicPrefix: this.options.topicPrefix,
+      meterId,
+      systemTitle: telegram.systemTitle,
+      deviceName: typeof deviceName === 'string' ? deviceName : undefined,
+      keys: merged,
+      expireAfterS: this.options.staleTimeoutS,
+    });
+    if (message.payload === this.discovery?.payload) return;
+    this.discovery = message;
+    this.discoveryKeys = merged;
+    this.deps.log
+      .child('mqtt')
+      .info(`Home Assistant discovery for meter ${meterId}: ${merged.length} sensors`);
+    this.deps.mqtt.publish(message.topic, message.payload, { retain: true, qos: 1 });
+  }
+
+  private publishDiagnostics(): void {
+    const prefix = this.options.topicPrefix;
+    const s = this.stats;
+    this.publishRetained(diagnosticTopic(prefix, 'telegrams_received'), String(s.telegramsDecoded));
+    this.publishRetained(diagnosticTopic(prefix, 'telegrams_rejected'), String(s.telegramsRejected));
+    this.publishRetained(
+      diagnosticTopic(prefix, 'last_error'),
+      s.lastError === undefined ? 'none' : s.lastError.code,
+    );
+    if (s.frameCounter !== undefined)
+      this.publishRetained(diagnosticTopic(prefix, 'frame_counter'), String(s.frameCounter));
+  }
+
+  private publishRetained(topic: string, payload: string): void {
+    this.retained.set(topic, payload);
+    this.deps.mqtt.publish(topic, payload, { retain: true });
+  }
+
+  private setAvailable(available: boolean): void {
+    if (this.available === available) return;
+    this.available = available;
+    this.deps.mqtt.publish(statusTopic(this.options.topicPrefix), available ? 'online' : 'offline', {
+      retain: true,
+      qos: 1,
+    });
+  }
+
+  /** After (re)connecting: availability, discovery, then every retained state, so nothing is stale in HA. */
+  private republishAll(): void {
+    const mqtt = this.deps.mqtt;
+    mqtt.publish(statusTopic(this.options.topicPrefix), this.available ? 'online' : 'offline', {
+      retain: true,
+      qos: 1,
+    });
+    if (this.discovery !== undefined)
+      mqtt.publish(this.discovery.topic, this.discovery.payload, { retain: true, qos: 1 });
+    for (const [topic, payload] of this.retained) mqtt.publish(topic, payload, { retain: true });
+  }
+
+  private scheduleBirthResend(): void {
+    clearTimeout(this.birthTimer);
+    // HA asks every publisher at once; a short random delay spreads the burst (home-assistant.md §2.7).
+    this.birthTimer = setTimeout(
+      () => this.republishAll(),
+      BIRTH_RESEND_DELAY_MS * (0.5 + Math.random() / 2),
+    );
+  }
+
+  private armStaleTimer(): void {
+    clearTimeout(this.staleTimer);
+    if (this.stopped) return;
+    this.staleTimer = setTimeout(() => this.onStale(), this.options.staleTimeoutS * 1000);
+  }
+
+  private onStale(): void {
+    const now = this.now();
+    this.staleSince ??= now;
+    // Once when it starts, then every ten minutes with what has been seen since, not every timeout.
+    if (this.staleReportedAt === undefined || now - this.staleReportedAt >= STALE_REPEAT_MS) {
+      const seconds = Math.round((now - this.staleSince) / 1000) + this.options.staleTimeoutS;
+      this.deps.log.warn(`no valid telegram for ${seconds} s: ${staleHint(this.stats)}`);
+      this.staleReportedAt = now;
+    }
+    this.setAvailable(false);
+    this.armStaleTimer();
+  }
+}
+
+function formatValues(telegram: Telegram): string {
+  const parts = Object.entries(telegram.values).map(([key, value]) => `${key}=${value}`);
+  return `${telegram.time ?? ''} ${parts.join(' ')}`.trim();
+}

@@ -1,0 +1,49 @@
+import type { ErrorCode } from '../errors.js';
+
+/** What the pipeline has seen, stage by stage: for the diagnostics entities, the log hints and the web page. */
+export type PipelineStats = {
+  bytesReceived: number;
+  bytesDiscarded: number;
+  framesValid: number;
+  telegramsDecoded: number;
+  telegramsRejected: number;
+  valuesWithheld: number;
+  rejectedByCode: Partial<Record<ErrorCode, number>>;
+  lastError: { code: ErrorCode; message: string; at: number } | undefined;
+  lastTelegramAt: number | undefined;
+  frameCounter: number | undefined;
+  sourceReconnects: number;
+};
+
+export function emptyStats(): PipelineStats {
+  return {
+    bytesReceived: 0,
+    bytesDiscarded: 0,
+    framesValid: 0,
+    telegramsDecoded: 0,
+    telegramsRejected: 0,
+    valuesWithheld: 0,
+    rejectedByCode: {},
+    lastError: undefined,
+    lastTelegramAt: undefined,
+    frameCounter: undefined,
+    sourceReconnects: 0,
+  };
+}
+
+/**
+ * Why no valid telegram arrived, in the user's terms, from how far the bytes got: the three ways a first
+ * hour goes wrong are no bytes (wiring, adapter), bytes but no frames (parity, baud) and frames that do
+ * not decode (key).
+ */
+export function staleHint(stats: PipelineStats): string {
+  if (stats.bytesReceived === 0) {
+    return 'no bytes arrive from the meter: check the adapter, the device path and the RJ12 cable (pins 3 and 4 of the customer interface)';
+  }
+  if (stats.framesValid === 0) {
+    return 'bytes arrive but no valid M-Bus frame: check the serial settings (2400 baud, 8E1: parity even) and the M-Bus adapter';
+  }
+  const last = stats.lastError;
+  if (last !== undefined) return `frames arrive but do not decode: ${last.code}: ${last.message}`;
+  return 'frames arrive but no complete telegram yet';
+}

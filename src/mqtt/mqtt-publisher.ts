@@ -1,0 +1,143 @@
+import { readFileSync } from 'node:fs';
+import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
+import type { Logger } from '../log.js';
+import { type Backoff, backoffDelay, DEFAULT_BACKOFF } from '../source/byte-source.js';
+
+/**
+ * The MQTT connection (MQTT.js v5). It never blocks the data path: while the broker is down, publish()
+ * drops the message instead of queueing it, because the bridge re-publishes the latest state and the
+ * discovery as soon as the connection is back (onConnected). The availability topic is the last will,
+ * so the broker itself says `offline` when the bridge dies.
+ */
+
+export type MqttPublisherOptions = {
+  readonly url: string;
+  readonly username: string | undefined;
+  readonly password: string | undefined;
+  readonly caFile: string | undefined;
+  readonly clientId: string;
+  readonly statusTopic: string;
+  /** Home Assistant's birth topic: `online` there means HA (re)started and wants discovery again. */
+  readonly birthTopic: string | undefined;
+  readonly backoff?: Backoff;
+};
+
+export type MqttEvents = {
+  /** Connected (first time or again): publish availability, discovery and the latest state now. */
+  onConnected(): void;
+  onBirth(): void;
+};
+
+export type PublishOptions = { readonly retain: boolean; readonly qos?: 0 | 1 };
+
+export class MqttPublisher {
+  private client: MqttClient | undefined;
+  private attempt = 0;
+  private everConnected = false;
+  private lastError: string | undefined;
+  reconnects = 0;
+
+  constructor(
+    private readonly options: MqttPublisherOptions,
+    private readonly log: Logger,
+  ) {}
+
+  get connected(): boolean {
+    return this.client?.connected === true;
+  }
+
+  start(events: MqttEvents): void {
+    const o = this.options;
+    const backoff = o.backoff ?? DEFAULT_BACKOFF;
+    const clientOptions: IClientOptions = {
+      clientId: o.clientId,
+      clean: true,
+      connectTimeout: 10_000,
+      reconnectPeriod: backoff.initialMs,
+      queueQoSZero: false,
+      will: { topic: o.statusTopic, payload: Buffer.from('offline'), qos: 1, retain: true },
+      ...(o.username === undefined ? {} : { username: o.username }),
+      ...(o.password === undefined ? {} : { password: o.password }),
+      ...(o.caFile === undefined ? {} : { ca: readFileSync(o.caFile) }),
+    };
+    const client = mqtt.connect(o.url, clientOptions);
+    this.client = client;
+
+    client.on('connect', () => {
+      this.attempt = 0;
+      client.options.reconnectPeriod = backoff.initialMs;
+      this.lastError = undefined;
+      this.log.info(`${this.everConnected ? 'connected again to' : 'connected to'} ${redactUrl(o.url)}`);
+      this.everConnected = true;
+      if (o.birthTopic !== undefined) {
+        client.subscribe(o.birthTopic, { qos: 1 }, (error) => {
+          if (error) this.log.warn(`cannot subscribe to ${o.birthTopic}: ${error.message}`);
+        });
+      }
+      events.onConnected();
+    });
+    client.on('message', (topic, payload) => {
+      if (topic === o.birthTopic && payload.toString() === 'online') events.onBirth();
+    });
+    client.on('close', () => {
+      // MQTT.js retries at a fixed period; stretch it so a broker that is down for hours is not hammered.
+      client.options.reconnectPeriod = backoffDelay(backoff, this.attempt++);
+    });
+    client.on('reconnect', () => {
+      this.reconnects++;
+      this.log.debug(`reconnecting to ${redactUrl(o.url)} (attempt ${this.attempt})`);
+    });
+    client.on('offline', () => {
+      if (this.everConnected)
+        this.log.warn(
+          `connection to ${redactUrl(o.url)} lost; data keeps flowing and is published again when it is back`,
+        );
+    });
+    client.on('error', (error) => {
+      const message = describeMqttError(error);
+      if (message !== this.lastError) this.log.error(`${redactUrl(o.url)}: ${message}`);
+      this.lastError = message;
+    });
+  }
+
+  /** Returns false when not connected (the message is dropped; the caller keeps the latest state). */
+  publish(topic: string, payload: string, options: PublishOptions): boolean {
+    const client = this.client;
+    if (client === undefined || !client.connected) return false;
+    client.publish(topic, payload, { retain: options.retain, qos: options.qos ?? 0 }, (error) => {
+      if (error) this.log.debug(`publish to ${topic} failed: ${error.message}`);
+    });
+    return true;
+  }
+
+  /** Publishes `offline` (the will is not sent on a clean disconnect) and disconnects. */
+  async stop(): Promise<void> {
+    const client = this.client;
+    if (client === undefined) return;
+    this.client = undefined;
+    if (client.connected) {
+      try {
+        await client.publishAsync(this.options.statusTopic, 'offline', { retain: true, qos: 1 });
+      } catch {
+        // Disconnecting anyway; the broker's will covers a failed publish.
+      }
+    }
+    await client.endAsync();
+  }
+}
+
+function describeMqttError(error: Error & { code?: unknown }): string {
+  const code = error.code;
+  if (code === 'ECONNREFUSED') return 'connection refused: is the broker running, and is host/port right?';
+  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return 'host name not found';
+  if (code === 5 || code === 135 || /Not authorized/i.test(error.message))
+    return 'not authorised: check MQTT user and password';
+  if (code === 4 || code === 134 || /Bad username or password/i.test(error.message))
+    return 'bad user name or password';
+  return error.message;
+}
+
+/** mqtt://user:secret@host → mqtt://user:***@host */
+export function redactUrl(url: string): string {
+  return url.replace(/(\/\/[^:/@]*:)[^@]*@/, '$1***@');
+}
