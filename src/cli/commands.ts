@@ -2,11 +2,13 @@ import { VERSION } from '../version.js';
 import { runDecode } from './decode.js';
 import { runDemo } from './demo.js';
 import type { CliIo } from './io.js';
+import { runSimulate } from './simulate.js';
 
 const USAGE = `Usage: smartmeter-bridge <command> [options]
 
 Commands:
   demo                                           simulated meter + bridge + MQTT broker, no hardware needed
+  simulate --key HEX (--pty | --tcp-listen PORT | --out FILE)  a virtual meter writing encrypted telegrams
   decode [--key HEX] [--auth-key HEX] [FILE|-]   decode captured telegrams to JSON
 
 Run 'smartmeter-bridge <command> --help' for a command's options.`;
@@ -18,6 +20,8 @@ export async function runCli(args: readonly string[], io: CliIo): Promise<number
       return runDecode(rest, io);
     case 'demo':
       return runDemo(rest, io);
+    case 'simulate':
+      return runSimulate(rest, io);
     case '--version':
     case '-v':
       io.stdout(`${VERSION}\n`);
