@@ -2,11 +2,13 @@ import { VERSION } from '../version.js';
 import { runDecode } from './decode.js';
 import { runDemo } from './demo.js';
 import type { CliIo } from './io.js';
+import { runBridge } from './run.js';
 import { runSimulate } from './simulate.js';
 
 const USAGE = `Usage: smartmeter-bridge <command> [options]
 
 Commands:
+  run [options]                                  the bridge: meter → MQTT / Home Assistant (see run --help)
   demo                                           simulated meter + bridge + MQTT broker, no hardware needed
   simulate --key HEX (--pty | --tcp-listen PORT | --out FILE)  a virtual meter writing encrypted telegrams
   decode [--key HEX] [--auth-key HEX] [FILE|-]   decode captured telegrams to JSON
@@ -18,6 +20,8 @@ export async function runCli(args: readonly string[], io: CliIo): Promise<number
   switch (command) {
     case 'decode':
       return runDecode(rest, io);
+    case 'run':
+      return runBridge(rest, io);
     case 'demo':
       return runDemo(rest, io);
     case 'simulate':
@@ -33,6 +37,8 @@ export async function runCli(args: readonly string[], io: CliIo): Promise<number
       io.stdout(`${USAGE}\n`);
       return command === undefined ? 2 : 0;
     default:
+      // The old project took its flags without a command: `… --serial_key X --mqtt_server Y` still runs the bridge.
+      if (command.startsWith('--')) return runBridge(args, io);
       io.stderr(`Unknown command '${command}'.\n\n${USAGE}\n`);
       return 2;
   }

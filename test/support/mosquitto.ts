@@ -1,5 +1,5 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,6 +12,9 @@ import { join } from 'node:path';
 
 export const BROKER_USER = 'bridge';
 export const BROKER_PASSWORD = 'test-secret-4711';
+
+/** Debian installs the broker in /usr/sbin, which is not on every user's PATH. */
+const MOSQUITTO = existsSync('/usr/sbin/mosquitto') ? '/usr/sbin/mosquitto' : 'mosquitto';
 
 export type Mosquitto = {
   readonly port: number;
@@ -75,7 +78,7 @@ export async function startMosquitto(): Promise<Mosquitto> {
     port,
     url: `mqtt://127.0.0.1:${port}`,
     async start() {
-      child = spawn('mosquitto', ['-c', config], { stdio: 'ignore' });
+      child = spawn(MOSQUITTO, ['-c', config], { stdio: 'ignore' });
       await waitForPort(port, 5000);
     },
     async stop() {

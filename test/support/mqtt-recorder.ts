@@ -6,7 +6,9 @@ export type Recorded = {
   readonly topic: string;
   readonly payload: string;
   readonly retain: boolean;
+  /** Date.now() and performance.now() at arrival. */
   readonly at: number;
+  readonly hr: number;
 };
 
 export class MqttRecorder {
@@ -25,7 +27,13 @@ export class MqttRecorder {
     });
     const recorder = new MqttRecorder(client);
     client.on('message', (topic, payload, packet) => {
-      recorder.messages.push({ topic, payload: payload.toString(), retain: packet.retain, at: Date.now() });
+      recorder.messages.push({
+        topic,
+        payload: payload.toString(),
+        retain: packet.retain,
+        at: Date.now(),
+        hr: performance.now(),
+      });
     });
     client.on('connect', () => {
       void client.subscribeAsync(topics, { qos: 1 });

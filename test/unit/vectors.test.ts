@@ -67,7 +67,9 @@ describe('real M-Bus telegrams with a published key', () => {
   });
 
   it('KSM-West single-phase (vector 0) has no L2/L3 values: absent, not 0', () => {
-    const telegram = telegrams(decodeStream(concatBytes(framesOf(VECTORS[0] as Vector)), VECTORS[0]?.key_hex ?? null))[0];
+    const telegram = telegrams(
+      decodeStream(concatBytes(framesOf(VECTORS[0] as Vector)), VECTORS[0]?.key_hex ?? null),
+    )[0];
     assert.ok(telegram);
     assert.equal(telegram.values.voltage_l1, 230.8);
     for (const key of ['voltage_l2', 'voltage_l3', 'current_l2', 'current_l3', 'power_factor'] as const) {
@@ -76,7 +78,9 @@ describe('real M-Bus telegrams with a published key', () => {
   });
 
   it('EVN (vector 2) has power factor and meter number but no reactive energy', () => {
-    const telegram = telegrams(decodeStream(concatBytes(framesOf(VECTORS[2] as Vector)), VECTORS[2]?.key_hex ?? null))[0];
+    const telegram = telegrams(
+      decodeStream(concatBytes(framesOf(VECTORS[2] as Vector)), VECTORS[2]?.key_hex ?? null),
+    )[0];
     assert.ok(telegram);
     assert.equal(telegram.values.power_factor, 0.968);
     assert.equal(telegram.values.meter_id, '181220002177');
@@ -86,7 +90,9 @@ describe('real M-Bus telegrams with a published key', () => {
   });
 
   it('the values of vector 5 match the issue example in the units of design.md', () => {
-    const telegram = telegrams(decodeStream(concatBytes(framesOf(VECTORS[5] as Vector)), VECTORS[5]?.key_hex ?? null))[0];
+    const telegram = telegrams(
+      decodeStream(concatBytes(framesOf(VECTORS[5] as Vector)), VECTORS[5]?.key_hex ?? null),
+    )[0];
     assert.deepEqual(telegram?.values, {
       energy_in: 3744.082,
       energy_out: 3929.988,

@@ -1,0 +1,114 @@
+import { Bridge } from '../bridge/bridge.js';
+import type { BridgeConfig, SourceConfig } from '../config/config.js';
+import { describeConfig } from '../config/config.js';
+import { loadConfig } from '../config/load.js';
+import { createLogger, type Logger } from '../log.js';
+import { MqttPublisher } from '../mqtt/mqtt-publisher.js';
+import { statusTopic } from '../mqtt/topics.js';
+import type { ByteSource } from '../source/byte-source.js';
+import { CaptureFile } from '../source/capture-file.js';
+import { ReplaySource } from '../source/replay-source.js';
+import { SerialSource } from '../source/serial-source.js';
+import { TcpSource } from '../source/tcp-source.js';
+import { VERSION } from '../version.js';
+import type { CliIo } from './io.js';
+import { waitForSignal } from './signals.js';
+
+/**
+ * `smartmeter-bridge run`: the daemon. Bad configuration is one clear line and exit 2 before anything
+ * starts; after that nothing but a signal ends it (SIGTERM → `offline` published → exit 0).
+ */
+
+export function createSource(config: SourceConfig, log: Logger): ByteSource {
+  switch (config.kind) {
+    case 'serial':
+      return new SerialSource(config, log.child('serial'));
+    case 'tcp':
+      return new TcpSource(config, log.child('tcp'));
+    case 'replay':
+      return new ReplaySource(config, log.child('replay'));
+  }
+}
+
+export const RUN_USAGE = `Usage: smartmeter-bridge run --key HEX [options]
+
+Source (one of):
+  --device PATH            serial adapter, e.g. /dev/serial/by-id/usb-… (recommended) or /dev/ttyUSB0
+  --device tcp://HOST:PORT a TCP serial bridge (ser2net, ESP)
+  --replay FILE            a capture (raw or hex); --replay-pace original|fast, --replay-interval SECONDS
+  --baud N, --parity none|even|odd, --data-bits 7|8, --stop-bits 1|2   (default 2400 8E1)
+  --capture FILE           also append every raw byte received to FILE
+
+MQTT:
+  --mqtt-url mqtt://HOST:1883 | mqtts://HOST:8883, --mqtt-user, --mqtt-password, --mqtt-ca FILE
+  --topic-prefix P         state topics P/<key> (default home/smart_meter)
+  --discovery-prefix P     Home Assistant discovery (default homeassistant); --no-discovery
+  --stale-timeout S        'offline' after S seconds without a valid telegram (default 30)
+
+  --auth-key HEX, --log-level debug|info|warn|error, --options FILE (JSON, e.g. /data/options.json)
+
+The flags and variables of the Python project this replaces keep working: --serial_key --serial_port
+--mqtt_server --mqtt_port --mqtt_user --mqtt_passwd --log_console; SERIAL_KEY MQTT_SERVER MQTT_PORT
+MQTT_USER MQTT_PASSWD.`;
+
+export async function runBridge(args: readonly string[], io: CliIo): Promise<number> {
+  if (args.includes('--help') || args.includes('-h')) {
+    io.stdout(`${RUN_USAGE}\n`);
+    return 0;
+  }
+  const loaded = loadConfig({ argv: args, env: io.env });
+  if (!loaded.ok) {
+    io.stderr(`configuration error: ${loaded.message}\n`);
+    return 2;
+  }
+  const config = loaded.config;
+  const log = createLogger({ level: config.logLevel, writer: { write: io.stderr, isTTY: io.stderrIsTTY } });
+  log.info(`smartmeter-bridge ${VERSION}: ${describeConfig(config)}`);
+  const bridge = startBridge(config, log);
+  const signal = await waitForSignal();
+  log.info(`${signal}: stopping`);
+  await bridge.stop();
+  log.info('stopped');
+  return 0;
+}
+
+export function startBridge(config: BridgeConfig, log: Logger): { stop(): Promise<void>; bridge: Bridge } {
+  const capture =
+    config.capture === undefined ? undefined : new CaptureFile(config.capture, log.child('capture'));
+  const mqtt = new MqttPublisher(
+    {
+      url: config.mqtt.url,
+      username: config.mqtt.username,
+      password: config.mqtt.password,
+      caFile: config.mqtt.caFile,
+      clientId: config.mqtt.clientId,
+      statusTopic: statusTopic(config.mqtt.topicPrefix),
+      birthTopic: config.mqtt.discovery ? config.mqtt.birthTopic : undefined,
+    },
+    log.child('mqtt'),
+  );
+  const bridge = new Bridge(
+    {
+      keys: { encryptionKey: config.key, authenticationKey: config.authKey },
+      topicPrefix: config.mqtt.topicPrefix,
+      discoveryPrefix: config.mqtt.discoveryPrefix,
+      discovery: config.mqtt.discovery,
+      staleTimeoutS: config.staleTimeoutS,
+      logConsole: config.logConsole,
+    },
+    {
+      source: createSource(config.source, log),
+      mqtt,
+      log,
+      tap: capture === undefined ? undefined : (chunk) => capture.append(chunk),
+    },
+  );
+  bridge.start();
+  return {
+    bridge,
+    stop: async () => {
+      await bridge.stop();
+      await capture?.close();
+    },
+  };
+}

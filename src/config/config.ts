@@ -1,0 +1,73 @@
+import { keyHint } from '../key.js';
+import type { LogLevel } from '../log.js';
+
+/** The one typed configuration the bridge runs on, whatever it came from (flags, environment, options file). */
+
+export type SerialSourceConfig = {
+  kind: 'serial';
+  device: string;
+  baudRate: number;
+  parity: 'none' | 'even' | 'odd';
+  dataBits: 7 | 8;
+  stopBits: 1 | 2;
+};
+export type TcpSourceConfig = { kind: 'tcp'; host: string; port: number };
+export type ReplaySourceConfig = {
+  kind: 'replay';
+  file: string;
+  pace: 'original' | 'fast';
+  intervalMs: number;
+};
+export type SourceConfig = SerialSourceConfig | TcpSourceConfig | ReplaySourceConfig;
+
+export type MqttConfig = {
+  url: string;
+  username: string | undefined;
+  password: string | undefined;
+  caFile: string | undefined;
+  clientId: string;
+  topicPrefix: string;
+  discoveryPrefix: string;
+  birthTopic: string;
+  discovery: boolean;
+};
+
+export type BridgeConfig = {
+  source: SourceConfig;
+  key: Uint8Array;
+  authKey: Uint8Array | undefined;
+  capture: string | undefined;
+  mqtt: MqttConfig;
+  staleTimeoutS: number;
+  logLevel: LogLevel;
+  logConsole: boolean;
+};
+
+function describeSource(source: SourceConfig): string {
+  switch (source.kind) {
+    case 'serial': {
+      const parity = { none: 'N', even: 'E', odd: 'O' }[source.parity];
+      return `serial ${source.device} ${source.baudRate} ${source.dataBits}${parity}${source.stopBits}`;
+    }
+    case 'tcp':
+      return `tcp://${source.host}:${source.port}`;
+    case 'replay':
+      return `replay ${source.file} (${source.pace})`;
+  }
+}
+
+/** A one-line summary that is safe to log: the key as its first four hex digits, no password, no auth key. */
+export function describeConfig(config: BridgeConfig): string {
+  const m = config.mqtt;
+  const user =
+    m.username === undefined ? '' : ` as ${m.username}${m.password === undefined ? '' : ' (password ***)'}`;
+  return [
+    `source ${describeSource(config.source)}`,
+    `key ${keyHint(config.key)}${config.authKey === undefined ? '' : ' + auth key'}`,
+    `mqtt ${m.url}${user}`,
+    `topics ${m.topicPrefix}/…`,
+    m.discovery ? `discovery ${m.discoveryPrefix}` : 'discovery off',
+    `stale after ${config.staleTimeoutS} s`,
+    ...(config.capture === undefined ? [] : [`capture ${config.capture}`]),
+  ].join(', ');
+}

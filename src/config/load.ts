@@ -1,0 +1,358 @@
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { z } from 'zod';
+import { isMeterError } from '../errors.js';
+import { parseKey } from '../key.js';
+import { LOG_LEVELS } from '../log.js';
+import type { BridgeConfig, SourceConfig } from './config.js';
+
+/**
+ * Flags, environment variables and a JSON options file (the add-on's /data/options.json) → one
+ * validated BridgeConfig. Precedence: defaults < options file < environment < flags. Every problem is one
+ * sentence naming the option the way the user wrote it (`--mqtt_port`, `MQTT_PORT`, option `mqtt_port`);
+ * the key and the password never appear in a message.
+ */
+
+export type LoadInput = {
+  readonly argv: readonly string[];
+  readonly env: Readonly<Record<string, string | undefined>>;
+  readonly readTextFile?: (path: string) => string;
+};
+
+export type LoadResult = { ok: true; config: BridgeConfig } | { ok: false; message: string };
+
+type Field =
+  | 'key'
+  | 'auth_key'
+  | 'device'
+  | 'baud_rate'
+  | 'parity'
+  | 'data_bits'
+  | 'stop_bits'
+  | 'replay'
+  | 'replay_pace'
+  | 'replay_interval'
+  | 'capture'
+  | 'mqtt_url'
+  | 'mqtt_host'
+  | 'mqtt_port'
+  | 'mqtt_user'
+  | 'mqtt_password'
+  | 'mqtt_ca'
+  | 'mqtt_client_id'
+  | 'topic_prefix'
+  | 'discovery_prefix'
+  | 'birth_topic'
+  | 'discovery'
+  | 'stale_timeout'
+  | 'log_level'
+  | 'log_console';
+
+/** A value and where it came from, for messages. */
+type Given = { value: string; from: string };
+type Raw = Partial<Record<Field, Given>>;
+
+const FLAGS: Readonly<Record<string, Field>> = {
+  key: 'key',
+  serial_key: 'key',
+  'auth-key': 'auth_key',
+  device: 'device',
+  serial_port: 'device',
+  baud: 'baud_rate',
+  parity: 'parity',
+  'data-bits': 'data_bits',
+  'stop-bits': 'stop_bits',
+  replay: 'replay',
+  'replay-pace': 'replay_pace',
+  'replay-interval': 'replay_interval',
+  capture: 'capture',
+  'mqtt-url': 'mqtt_url',
+  mqtt_server: 'mqtt_host',
+  mqtt_port: 'mqtt_port',
+  'mqtt-user': 'mqtt_user',
+  mqtt_user: 'mqtt_user',
+  'mqtt-password': 'mqtt_password',
+  mqtt_passwd: 'mqtt_password',
+  'mqtt-ca': 'mqtt_ca',
+  'mqtt-client-id': 'mqtt_client_id',
+  'topic-prefix': 'topic_prefix',
+  'discovery-prefix': 'discovery_prefix',
+  'birth-topic': 'birth_topic',
+  'stale-timeout': 'stale_timeout',
+  'log-level': 'log_level',
+  log_console: 'log_console',
+};
+
+const ENV: Readonly<Record<string, Field>> = {
+  SERIAL_KEY: 'key',
+  AUTH_KEY: 'auth_key',
+  SERIAL_PORT: 'device',
+  MQTT_URL: 'mqtt_url',
+  MQTT_SERVER: 'mqtt_host',
+  MQTT_PORT: 'mqtt_port',
+  MQTT_USER: 'mqtt_user',
+  MQTT_PASSWD: 'mqtt_password',
+  TOPIC_PREFIX: 'topic_prefix',
+  DISCOVERY_PREFIX: 'discovery_prefix',
+  LOG_LEVEL: 'log_level',
+};
+
+const OPTIONS: Readonly<Record<string, Field>> = {
+  key: 'key',
+  auth_key: 'auth_key',
+  device: 'device',
+  baud_rate: 'baud_rate',
+  parity: 'parity',
+  topic_prefix: 'topic_prefix',
+  discovery_prefix: 'discovery_prefix',
+  stale_timeout: 'stale_timeout',
+  capture_file: 'capture',
+  log_level: 'log_level',
+  mqtt_url: 'mqtt_url',
+  mqtt_host: 'mqtt_host',
+  mqtt_port: 'mqtt_port',
+  mqtt_user: 'mqtt_user',
+  mqtt_password: 'mqtt_password',
+};
+
+class ConfigProblem extends Error {}
+
+function fail(given: Given | string, problem: string): never {
+  throw new ConfigProblem(`${typeof given === 'string' ? given : given.from}: ${problem}`);
+}
+
+export function loadConfig(input: LoadInput): LoadResult {
+  try {
+    const raw: Raw = {};
+    const flags = readFlags(input.argv);
+    const optionsFile = flags.options;
+    if (optionsFile !== undefined)
+      Object.assign(
+        raw,
+        readOptionsFile(optionsFile, input.readTextFile ?? ((p) => readFileSync(p, 'utf8'))),
+      );
+    for (const [name, field] of Object.entries(ENV)) {
+      const value = input.env[name];
+      if (value !== undefined && value !== '') raw[field] = { value, from: name };
+    }
+    Object.assign(raw, flags.raw);
+    return { ok: true, config: build(raw) };
+  } catch (error) {
+    if (error instanceof ConfigProblem) return { ok: false, message: error.message };
+    if (isMeterError(error)) return { ok: false, message: error.message };
+    return { ok: false, message: (error as Error).message };
+  }
+}
+
+/** `--log_console` took a value in the old argparse interface; here it may stand alone too. */
+function normaliseArgv(argv: readonly string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] as string;
+    if (arg === '--log_console') {
+      const next = argv[i + 1];
+      if (next !== undefined && !next.startsWith('-')) {
+        out.push(`--log_console=${next}`);
+        i++;
+      } else {
+        out.push('--log_console=true');
+      }
+    } else {
+      out.push(arg);
+    }
+  }
+  return out;
+}
+
+function readFlags(argv: readonly string[]): { raw: Raw; options: string | undefined } {
+  const stringOptions = Object.fromEntries(
+    [...Object.keys(FLAGS), 'options'].map((name) => [name, { type: 'string' as const }]),
+  );
+  let parsed: ReturnType<typeof parseArgs>;
+  try {
+    parsed = parseArgs({
+      args: normaliseArgv(argv),
+      options: { ...stringOptions, 'no-discovery': { type: 'boolean' } },
+      strict: true,
+      allowPositionals: false,
+    });
+  } catch (error) {
+    const message = (error as Error).message;
+    const unknown = /Unknown option '([^']+)'/.exec(message);
+    if (unknown !== null) fail(unknown[1] as string, 'unknown option (see smartmeter-bridge run --help)');
+    const missing = /Option '([^']+?)(?: <value>)?' argument missing/.exec(message);
+    if (missing !== null) fail(missing[1] as string, 'needs a value');
+    fail('command line', message.replace(/\. To specify.*$/, ''));
+  }
+  const raw: Raw = {};
+  for (const [name, field] of Object.entries(FLAGS)) {
+    const value = parsed.values[name];
+    if (typeof value === 'string') raw[field] = { value, from: `--${name}` };
+  }
+  if (parsed.values['no-discovery'] === true) raw.discovery = { value: 'false', from: '--no-discovery' };
+  const options = parsed.values['options'];
+  return { raw, options: typeof options === 'string' ? options : undefined };
+}
+
+function readOptionsFile(path: string, read: (path: string) => string): Raw {
+  let json: unknown;
+  try {
+    json = JSON.parse(read(path));
+  } catch (error) {
+    const reason =
+      error instanceof SyntaxError
+        ? 'is not valid JSON'
+        : `cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`;
+    fail(`--options ${path}`, reason);
+  }
+  if (typeof json !== 'object' || json === null || Array.isArray(json))
+    fail(`--options ${path}`, 'must hold a JSON object');
+  const raw: Raw = {};
+  for (const [name, field] of Object.entries(OPTIONS)) {
+    const value = (json as Record<string, unknown>)[name];
+    if (value === undefined || value === null || value === '') continue;
+    if (typeof value !== 'string' && typeof value !== 'number' && typeof value !== 'boolean')
+      fail(`option "${name}"`, 'must be a text or a number');
+    raw[field] = { value: String(value), from: `option "${name}"` };
+  }
+  return raw;
+}
+
+/** MQTT topic names for our prefixes: no wildcards, no NUL, no empty level at either end. */
+function isTopicPrefix(text: string): boolean {
+  return (
+    text.length > 0 &&
+    !/[#+]/.test(text) &&
+    !text.includes(String.fromCharCode(0)) &&
+    !text.startsWith('/') &&
+    !text.endsWith('/')
+  );
+}
+
+function check<T>(given: Given | undefined, schema: z.ZodType<T>, fallback: T, problem: string): T {
+  if (given === undefined) return fallback;
+  const result = schema.safeParse(given.value);
+  if (!result.success) fail(given, `${problem}, got "${given.value}"`);
+  return result.data;
+}
+
+const integer = (min: number, max: number): z.ZodType<number> => z.coerce.number().int().min(min).max(max);
+const topic = z.string().refine(isTopicPrefix);
+
+function build(raw: Raw): BridgeConfig {
+  if (raw.key === undefined) {
+    fail(
+      'key',
+      'missing — set --key, SERIAL_KEY or the add-on option "key" to the 32 hex digits your grid operator sent',
+    );
+  }
+  const key = parseKey(raw.key.value, raw.key.from);
+  const authKey = raw.auth_key === undefined ? undefined : parseKey(raw.auth_key.value, raw.auth_key.from);
+
+  const topicPrefix = check(
+    raw.topic_prefix,
+    topic,
+    'home/smart_meter',
+    'a topic without + or # and without a leading or trailing /',
+  );
+  const discoveryPrefix = check(
+    raw.discovery_prefix,
+    topic,
+    'homeassistant',
+    'a topic without + or # and without a leading or trailing /',
+  );
+  if (discoveryPrefix === topicPrefix)
+    fail(raw.discovery_prefix ?? 'discovery prefix', 'must differ from the topic prefix');
+
+  return {
+    source: buildSource(raw),
+    key,
+    authKey,
+    capture: raw.capture?.value,
+    mqtt: {
+      url: mqttUrl(raw),
+      username: raw.mqtt_user?.value,
+      password: raw.mqtt_password?.value,
+      caFile: raw.mqtt_ca?.value,
+      clientId: raw.mqtt_client_id?.value ?? `smartmeter-bridge-${randomBytes(3).toString('hex')}`,
+      topicPrefix,
+      discoveryPrefix,
+      birthTopic: check(raw.birth_topic, topic, 'homeassistant/status', 'a topic without + or #'),
+      discovery: raw.discovery?.value !== 'false',
+    },
+    staleTimeoutS: check(raw.stale_timeout, integer(5, 3600), 30, 'expected whole seconds from 5 to 3600'),
+    logLevel: check(raw.log_level, z.enum(LOG_LEVELS), 'info', `expected one of ${LOG_LEVELS.join(', ')}`),
+    logConsole: raw.log_console !== undefined && !/^(|0|false|no|off)$/i.test(raw.log_console.value.trim()),
+  };
+}
+
+function buildSource(raw: Raw): SourceConfig {
+  if (raw.replay !== undefined) {
+    return {
+      kind: 'replay',
+      file: raw.replay.value,
+      pace: check(raw.replay_pace, z.enum(['original', 'fast']), 'original', 'expected original or fast'),
+      intervalMs:
+        1000 *
+        check(raw.replay_interval, z.coerce.number().min(0).max(3600), 5, 'expected seconds from 0 to 3600'),
+    };
+  }
+  const device = raw.device?.value ?? '/dev/ttyUSB0';
+  if (device.startsWith('tcp://')) {
+    const match = /^tcp:\/\/([^:/]+|\[[^\]]+\]):(\d+)\/?$/.exec(device);
+    if (match === null) fail(raw.device ?? 'device', `expected tcp://host:port, got "${device}"`);
+    const port = Number(match[2]);
+    if (!(port >= 1 && port <= 65535))
+      fail(raw.device ?? 'device', `port must be 1-65535, got "${match[2]}"`);
+    return { kind: 'tcp', host: (match[1] as string).replace(/^\[|\]$/g, ''), port };
+  }
+  return {
+    kind: 'serial',
+    device,
+    baudRate: check(raw.baud_rate, integer(300, 921_600), 2400, 'expected a baud rate such as 2400'),
+    parity: check(
+      raw.parity,
+      z.enum(['none', 'even', 'odd']),
+      'even',
+      'expected none, even or odd (the meters use even: 8E1)',
+    ),
+    dataBits: check(
+      raw.data_bits,
+      z.union([z.literal('7'), z.literal('8')]).transform(Number),
+      8,
+      'expected 7 or 8',
+    ) as 7 | 8,
+    stopBits: check(
+      raw.stop_bits,
+      z.union([z.literal('1'), z.literal('2')]).transform(Number),
+      1,
+      'expected 1 or 2',
+    ) as 1 | 2,
+  };
+}
+
+function mqttUrl(raw: Raw): string {
+  const port = (fallback: number): number =>
+    check(raw.mqtt_port, integer(1, 65535), fallback, 'expected a port number 1-65535');
+  if (raw.mqtt_url !== undefined) {
+    const url = raw.mqtt_url.value;
+    if (!/^mqtts?:\/\/[^/\s]+/.test(url))
+      fail(
+        raw.mqtt_url,
+        `expected mqtt://host:port or mqtts://host:port, got "${url.replace(/\/\/[^@/]*@/, '//…@')}"`,
+      );
+    return url;
+  }
+  if (raw.mqtt_host !== undefined) {
+    const host = raw.mqtt_host.value;
+    const scheme = /^([a-z]+):\/\//.exec(host)?.[1];
+    if (scheme !== undefined && scheme !== 'mqtt' && scheme !== 'mqtts')
+      fail(raw.mqtt_host, `expected a host name or an mqtt:// / mqtts:// URL, got "${host}"`);
+    if (scheme !== undefined && /:\d+\/?$/.test(host)) return host;
+    const bare = host.replace(/^[a-z]+:\/\//, '').replace(/\/$/, '');
+    const secure = scheme === 'mqtts';
+    return `${secure ? 'mqtts' : 'mqtt'}://${bare}:${port(secure ? 8883 : 1883)}`;
+  }
+  return `mqtt://localhost:${port(1883)}`;
+}

@@ -1,0 +1,260 @@
+import assert from 'node:assert/strict';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { createWriteStream, mkdtempSync, type WriteStream } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { MeterSimulator } from '../../src/simulator/meter-simulator.js';
+import { openPtyPair, type PtyPair } from '../../src/simulator/pty-pair.js';
+import { BROKER_PASSWORD, BROKER_USER, type Mosquitto, startMosquitto } from '../support/mosquitto.js';
+import { MqttRecorder } from '../support/mqtt-recorder.js';
+
+/**
+ * `smartmeter-bridge run` as users run it: a separate process reading a real pseudo-terminal (socat) and
+ * publishing to a real Mosquitto. The faults of a 24/7 bridge: the adapter vanishing and coming back under
+ * a new /dev/pts name, the broker restarting, noise on the line, a wrong key, SIGTERM.
+ */
+
+const MAIN = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
+const KEY = '000102030405060708090A0B0C0D0E0F';
+const AUTH = { username: BROKER_USER, password: BROKER_PASSWORD };
+
+type Run = { child: ChildProcess; stderr: string[]; exit: Promise<number | null> };
+
+function startRun(args: string[], env: Record<string, string> = {}): Run {
+  const child = spawn(process.execPath, ['--import', 'tsx', MAIN, ...args], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const stderr: string[] = [];
+  child.stderr?.on('data', (d: Buffer) => stderr.push(d.toString()));
+  child.stdout?.on('data', (d: Buffer) => stderr.push(d.toString()));
+  const exit = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  return { child, stderr, exit };
+}
+
+async function runToEnd(
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<{ code: number | null; output: string }> {
+  const run = startRun(args, env);
+  const timer = setTimeout(() => run.child.kill('SIGKILL'), 15_000);
+  const code = await run.exit;
+  clearTimeout(timer);
+  return { code, output: run.stderr.join('') };
+}
+
+class Meter {
+  private readonly simulator = new MeterSimulator({
+    layout: 'ksm-west',
+    key: Buffer.from(KEY, 'hex'),
+    intervalMs: 5000,
+  });
+  private out: WriteStream | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  attach(pty: PtyPair): void {
+    this.out?.destroy();
+    this.out = createWriteStream(pty.meterPath);
+    this.out.on('error', () => {});
+  }
+  write(bytes: Uint8Array): void {
+    this.out?.write(bytes);
+  }
+  start(intervalMs = 150): void {
+    this.timer = setInterval(() => this.write(Buffer.concat(this.simulator.next())), intervalMs);
+  }
+  stop(): void {
+    clearInterval(this.timer);
+    this.out?.destroy();
+  }
+}
+
+describe('smartmeter-bridge run: configuration errors', () => {
+  const cases: [string, string[], RegExp][] = [
+    ['no key', ['run', '--device', '/dev/null'], /key/i],
+    ['a key of 31 hex digits', ['run', '--key', KEY.slice(1)], /key/i],
+    ['a port that is not a number', ['run', '--key', KEY, '--mqtt_port', 'abc'], /mqtt_port/],
+    ['an unknown flag', ['run', '--key', KEY, '--colour', 'blue'], /colour/],
+  ];
+  for (const [name, args, field] of cases) {
+    it(`${name}: one clear line naming the field, exit 2, nothing started`, async () => {
+      const { code, output } = await runToEnd(args);
+      assert.equal(code, 2);
+      const lines = output.trim().split('\n');
+      assert.equal(lines.length, 1, output);
+      assert.match(lines[0] ?? '', field);
+      assert.doesNotMatch(output, /\bat .*\.(ts|js):\d+/, 'no stack trace');
+      assert.ok(!output.includes(KEY.slice(4)), 'the key is not echoed');
+    });
+  }
+});
+
+describe('smartmeter-bridge run: serial (pty) → Mosquitto', () => {
+  let broker: Mosquitto;
+  let dir: string;
+  let pty: PtyPair;
+  const cleanups: (() => unknown)[] = [];
+
+  before(async () => {
+    broker = await startMosquitto();
+    dir = mkdtempSync(join(tmpdir(), 'run-cli-'));
+    pty = await openPtyPair(dir);
+  });
+  after(async () => {
+    for (const cleanup of cleanups.reverse()) await cleanup();
+    pty.close();
+    await broker.stop();
+  });
+
+  it('recovers from a vanished adapter, a broker restart and line noise, and exits 0 on SIGTERM with offline', async () => {
+    const prefix = 'cli/smart_meter';
+    const recorder = await MqttRecorder.connect(broker.url, [`${prefix}/#`, 'homeassistant/#'], AUTH);
+    cleanups.push(() => recorder.close());
+    const run = startRun([
+      'run',
+      '--device',
+      pty.adapterPath,
+      '--key',
+      KEY,
+      '--mqtt-url',
+      broker.url,
+      '--mqtt-user',
+      BROKER_USER,
+      '--mqtt-password',
+      BROKER_PASSWORD,
+      '--topic-prefix',
+      prefix,
+    ]);
+    cleanups.push(() => run.child.kill('SIGKILL'));
+    const meter = new Meter();
+    cleanups.push(() => meter.stop());
+    meter.attach(pty);
+    meter.start();
+
+    await recorder.waitFor(
+      (m) => m.topic.startsWith('homeassistant/device/smartmeter_') && m.payload.includes('energy_in'),
+      { timeoutMs: 8000 },
+    );
+    await recorder.waitFor((m) => m.topic === `${prefix}/status` && m.payload === 'online');
+    await recorder.waitFor((m) => m.topic === `${prefix}/energy_in`);
+
+    // The adapter disappears (socat ends: both ptys vanish) and comes back with new /dev/pts numbers.
+    pty.close();
+    await new Promise((r) => setTimeout(r, 700));
+    assert.equal(run.child.exitCode, null, 'still running without its adapter');
+    pty = await openPtyPair(dir);
+    meter.attach(pty);
+    let mark = recorder.messages.length;
+    await recorder.waitFor((m) => m.topic === `${prefix}/json`, { from: mark, timeoutMs: 15_000 });
+
+    // Noise, a half telegram and garbage on the line: the next good telegrams still get through.
+    meter.write(Buffer.from('68FAFA6853FF000167DB08', 'hex'));
+    meter.write(Buffer.alloc(300, 0x68));
+    mark = recorder.messages.length;
+    await recorder.waitFor((m) => m.topic === `${prefix}/json`, { from: mark, timeoutMs: 5000 });
+
+    // The broker is killed and restarted (no persistence): discovery and states come back by themselves.
+    await broker.stop();
+    await new Promise((r) => setTimeout(r, 500));
+    await broker.start();
+    const fresh = await MqttRecorder.connect(broker.url, [`${prefix}/#`, 'homeassistant/#'], AUTH);
+    cleanups.push(() => fresh.close());
+    await fresh.waitFor((m) => m.topic.startsWith('homeassistant/device/smartmeter_'), { timeoutMs: 15_000 });
+    await fresh.waitFor((m) => m.topic === `${prefix}/energy_in`, { timeoutMs: 5000 });
+
+    meter.stop();
+    mark = fresh.messages.length;
+    run.child.kill('SIGTERM');
+    assert.equal(await run.exit, 0);
+    await fresh.waitFor((m) => m.topic === `${prefix}/status` && m.payload === 'offline', {
+      from: mark,
+      timeoutMs: 3000,
+    });
+    const log = run.stderr.join('');
+    assert.doesNotMatch(log, /\bat .*\.(ts|js):\d+/, 'no stack trace in the log');
+    assert.ok(!log.includes(KEY.slice(4)), 'the key is not logged');
+    assert.ok(!log.includes(BROKER_PASSWORD), 'the password is not logged');
+  });
+
+  it("keeps the old project's flags: no command, --serial_key --serial_port --mqtt_server --mqtt_port --mqtt_user --mqtt_passwd", async () => {
+    const prefix = 'home/smart_meter';
+    const recorder = await MqttRecorder.connect(broker.url, [`${prefix}/#`], AUTH);
+    cleanups.push(() => recorder.close());
+    const run = startRun([
+      `--serial_key=${KEY}`,
+      '--serial_port',
+      pty.adapterPath,
+      '--mqtt_server',
+      '127.0.0.1',
+      '--mqtt_port',
+      String(broker.port),
+      '--mqtt_user',
+      BROKER_USER,
+      '--mqtt_passwd',
+      BROKER_PASSWORD,
+    ]);
+    cleanups.push(() => run.child.kill('SIGKILL'));
+    const meter = new Meter();
+    cleanups.push(() => meter.stop());
+    meter.attach(pty);
+    meter.start();
+    for (const key of [
+      'energy_in',
+      'energy_out',
+      'power_in',
+      'power_out',
+      'voltage_l1',
+      'current_l3',
+      'reactive_energy_out',
+    ]) {
+      const message = await recorder.waitFor((m) => m.topic === `${prefix}/${key}`, { timeoutMs: 8000 });
+      assert.ok(Number.isFinite(Number(message.payload)), `${key} = ${message.payload}`);
+    }
+    meter.stop();
+    run.child.kill('SIGTERM');
+    assert.equal(await run.exit, 0);
+  });
+
+  it('a wrong key: WRONG_KEY as the diagnostic, one log line for many telegrams, no state', async () => {
+    const prefix = 'wrong/smart_meter';
+    const recorder = await MqttRecorder.connect(broker.url, [`${prefix}/#`], AUTH);
+    cleanups.push(() => recorder.close());
+    const run = startRun(
+      [
+        'run',
+        '--device',
+        pty.adapterPath,
+        '--key',
+        'FFEEDDCCBBAA99887766554433221100',
+        '--mqtt-url',
+        broker.url,
+        '--topic-prefix',
+        prefix,
+      ],
+      {
+        MQTT_USER: BROKER_USER,
+        MQTT_PASSWD: BROKER_PASSWORD,
+      },
+    );
+    cleanups.push(() => run.child.kill('SIGKILL'));
+    const meter = new Meter();
+    cleanups.push(() => meter.stop());
+    meter.attach(pty);
+    meter.start(100);
+    await recorder.waitFor(
+      (m) => m.topic === `${prefix}/diagnostics/telegrams_rejected` && Number(m.payload) >= 6,
+      { timeoutMs: 8000 },
+    );
+    assert.equal(recorder.last(`${prefix}/diagnostics/last_error`)?.payload, 'WRONG_KEY');
+    assert.equal(recorder.on(`${prefix}/energy_in`).length, 0);
+    meter.stop();
+    run.child.kill('SIGTERM');
+    assert.equal(await run.exit, 0);
+    const warnings = run.stderr
+      .join('')
+      .split('\n')
+      .filter((l) => l.includes('WRONG_KEY'));
+    assert.equal(warnings.length, 1, warnings.join('\n'));
+  });
+});
