@@ -1,9 +1,16 @@
 import { VERSION } from '../version.js';
-import { runDecode } from './decode.js';
-import { runDemo } from './demo.js';
 import type { CliIo } from './io.js';
-import { runBridge } from './run.js';
-import { runSimulate } from './simulate.js';
+
+// Each command is loaded only when it runs: the 24/7 bridge should not carry the demo's MQTT broker
+// or the simulator in its memory.
+const runBridge = async (args: readonly string[], io: CliIo): Promise<number> =>
+  (await import('./run.js')).runBridge(args, io);
+const runDemo = async (args: readonly string[], io: CliIo): Promise<number> =>
+  (await import('./demo.js')).runDemo(args, io);
+const runDecode = async (args: readonly string[], io: CliIo): Promise<number> =>
+  (await import('./decode.js')).runDecode(args, io);
+const runSimulate = async (args: readonly string[], io: CliIo): Promise<number> =>
+  (await import('./simulate.js')).runSimulate(args, io);
 
 const USAGE = `Usage: smartmeter-bridge <command> [options]
 
