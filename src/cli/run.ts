@@ -11,6 +11,7 @@ import { ReplaySource } from '../source/replay-source.js';
 import { SerialSource } from '../source/serial-source.js';
 import { TcpSource } from '../source/tcp-source.js';
 import { VERSION } from '../version.js';
+import { startStatusServer } from '../web/status-server.js';
 import type { CliIo } from './io.js';
 import { waitForSignal } from './signals.js';
 
@@ -44,6 +45,7 @@ MQTT:
   --topic-prefix P         state topics P/<key> (default home/smart_meter)
   --discovery-prefix P     Home Assistant discovery (default homeassistant); --no-discovery
   --stale-timeout S        'offline' after S seconds without a valid telegram (default 30)
+  --http-port N            serve a status page and /health on port N (off by default)
 
   --auth-key HEX, --log-level debug|info|warn|error, --options FILE (JSON, e.g. /data/options.json)
 
@@ -64,7 +66,7 @@ export async function runBridge(args: readonly string[], io: CliIo): Promise<num
   const config = loaded.config;
   const log = createLogger({ level: config.logLevel, writer: { write: io.stderr, isTTY: io.stderrIsTTY } });
   log.info(`smartmeter-bridge ${VERSION}: ${describeConfig(config)}`);
-  const bridge = startBridge(config, log);
+  const bridge = await startBridge(config, log);
   const signal = await waitForSignal();
   log.info(`${signal}: stopping`);
   await bridge.stop();
@@ -72,7 +74,10 @@ export async function runBridge(args: readonly string[], io: CliIo): Promise<num
   return 0;
 }
 
-export function startBridge(config: BridgeConfig, log: Logger): { stop(): Promise<void>; bridge: Bridge } {
+export async function startBridge(
+  config: BridgeConfig,
+  log: Logger,
+): Promise<{ stop(): Promise<void>; bridge: Bridge }> {
   const capture =
     config.capture === undefined ? undefined : new CaptureFile(config.capture, log.child('capture'));
   const mqtt = new MqttPublisher(
@@ -104,9 +109,19 @@ export function startBridge(config: BridgeConfig, log: Logger): { stop(): Promis
     },
   );
   bridge.start();
+  let web: Awaited<ReturnType<typeof startStatusServer>> | undefined;
+  if (config.httpPort !== undefined) {
+    try {
+      web = await startStatusServer(bridge, config.httpPort, '0.0.0.0', log.child('http'));
+    } catch (error) {
+      // The bridge is what matters; a taken port costs the page, not the data.
+      log.error(`status page not started on port ${config.httpPort}: ${(error as Error).message}`);
+    }
+  }
   return {
     bridge,
     stop: async () => {
+      await web?.close();
       await bridge.stop();
       await capture?.close();
     },

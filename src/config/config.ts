@@ -39,6 +39,8 @@ export type BridgeConfig = {
   capture: string | undefined;
   mqtt: MqttConfig;
   staleTimeoutS: number;
+  /** The status page and /health; off unless given (the add-on uses 8099 for ingress). */
+  httpPort: number | undefined;
   logLevel: LogLevel;
   logConsole: boolean;
 };
@@ -68,6 +70,7 @@ export function describeConfig(config: BridgeConfig): string {
     `topics ${m.topicPrefix}/…`,
     m.discovery ? `discovery ${m.discoveryPrefix}` : 'discovery off',
     `stale after ${config.staleTimeoutS} s`,
+    ...(config.httpPort === undefined ? [] : [`status page on port ${config.httpPort}`]),
     ...(config.capture === undefined ? [] : [`capture ${config.capture}`]),
   ].join(', ');
 }

@@ -46,6 +46,7 @@ type Field =
   | 'birth_topic'
   | 'discovery'
   | 'stale_timeout'
+  | 'http_port'
   | 'log_level'
   | 'log_console';
 
@@ -80,6 +81,7 @@ const FLAGS: Readonly<Record<string, Field>> = {
   'discovery-prefix': 'discovery_prefix',
   'birth-topic': 'birth_topic',
   'stale-timeout': 'stale_timeout',
+  'http-port': 'http_port',
   'log-level': 'log_level',
   log_console: 'log_console',
 };
@@ -282,6 +284,10 @@ function build(raw: Raw): BridgeConfig {
       discovery: raw.discovery?.value !== 'false',
     },
     staleTimeoutS: check(raw.stale_timeout, integer(5, 3600), 30, 'expected whole seconds from 5 to 3600'),
+    httpPort:
+      raw.http_port === undefined
+        ? undefined
+        : check(raw.http_port, integer(0, 65535), 0, 'expected a port number 0-65535'),
     logLevel: check(raw.log_level, z.enum(LOG_LEVELS), 'info', `expected one of ${LOG_LEVELS.join(', ')}`),
     logConsole: raw.log_console !== undefined && !/^(|0|false|no|off)$/i.test(raw.log_console.value.trim()),
   };

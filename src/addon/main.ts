@@ -1,0 +1,107 @@
+#!/usr/bin/env node
+import { existsSync, readFileSync } from 'node:fs';
+import { startBridge } from '../cli/run.js';
+import { waitForSignal } from '../cli/signals.js';
+import { describeConfig } from '../config/config.js';
+import { loadConfig } from '../config/load.js';
+import { createLogger, LOG_LEVELS, type LogLevel } from '../log.js';
+import { VERSION } from '../version.js';
+import { fetchMqttService, mqttServiceUrl } from './supervisor.js';
+
+/**
+ * The add-on's start-up inside the container. Options come from /data/options.json (written by the
+ * Supervisor from the add-on's Configuration tab); the MQTT broker comes from the Supervisor's `mqtt`
+ * service unless the user set mqtt_host. Every problem is one log line and a non-zero exit, so that it
+ * shows in the Log tab as a sentence, not a stack trace.
+ */
+
+const env = process.env;
+const optionsPath = env['SMARTMETER_OPTIONS'] ?? '/data/options.json';
+const supervisorUrl = env['SUPERVISOR_URL'] ?? 'http://supervisor';
+
+function readOptions(): Record<string, unknown> | string {
+  if (!existsSync(optionsPath))
+    return `${optionsPath} does not exist: is this running as a Home Assistant add-on?`;
+  try {
+    const value: unknown = JSON.parse(readFileSync(optionsPath, 'utf8'));
+    if (typeof value === 'object' && value !== null && !Array.isArray(value))
+      return value as Record<string, unknown>;
+    return `${optionsPath} does not hold a JSON object`;
+  } catch (error) {
+    return `${optionsPath} cannot be read: ${(error as Error).message}`;
+  }
+}
+
+async function main(): Promise<number> {
+  const options = readOptions();
+  const level =
+    typeof options === 'object' && LOG_LEVELS.includes(options['log_level'] as LogLevel)
+      ? (options['log_level'] as LogLevel)
+      : 'info';
+  // The Log tab shows escape codes verbatim: colour only on a real terminal.
+  const log = createLogger({
+    level,
+    writer: { write: (line) => process.stdout.write(line), isTTY: process.stdout.isTTY === true },
+  });
+  log.info(`smartmeter-bridge ${VERSION} starting`);
+  if (typeof options === 'string') {
+    log.error(options);
+    return 1;
+  }
+
+  const mqttFlags: string[] = [];
+  const userBroker = typeof options['mqtt_host'] === 'string' && options['mqtt_host'] !== '';
+  if (userBroker) {
+    log.info(`MQTT broker from the add-on options: ${String(options['mqtt_host'])}`);
+  } else {
+    const token = env['SUPERVISOR_TOKEN'];
+    if (token === undefined || token === '') {
+      log.error(
+        'no SUPERVISOR_TOKEN: cannot ask Home Assistant for the MQTT broker; set mqtt_host in the options',
+      );
+      return 1;
+    }
+    const result = await fetchMqttService(supervisorUrl, token);
+    if (!result.ok) {
+      log.error(
+        `no MQTT broker found (${result.reason}). Install and start the "Mosquitto broker" add-on and the MQTT integration, ` +
+          'or enter your own broker under mqtt_host/mqtt_port/mqtt_user/mqtt_password. / ' +
+          'Kein MQTT-Broker gefunden: das Add-on „Mosquitto broker" installieren und starten oder einen eigenen Broker eintragen.',
+      );
+      return 1;
+    }
+    const service = result.service;
+    mqttFlags.push('--mqtt-url', mqttServiceUrl(service));
+    if (service.username !== undefined) mqttFlags.push('--mqtt-user', service.username);
+    if (service.password !== undefined) mqttFlags.push('--mqtt-password', service.password);
+    log.info(
+      `MQTT broker from Home Assistant: ${mqttServiceUrl(service)}${service.username === undefined ? '' : ` as ${service.username}`}`,
+    );
+  }
+
+  const httpPort = env['SMARTMETER_HTTP_PORT'] ?? '8099';
+  const loaded = loadConfig({
+    argv: ['--options', optionsPath, '--http-port', httpPort, ...mqttFlags],
+    env: {},
+  });
+  if (!loaded.ok) {
+    log.error(`configuration: ${loaded.message.replace(/^option "([^"]+)"/, 'option $1')}`);
+    return 1;
+  }
+  const config = loaded.config;
+  if (config.source.kind === 'serial' && !existsSync(config.source.device)) {
+    log.error(
+      `the serial device ${config.source.device} does not exist: pick the M-Bus adapter under "device" in the add-on configuration ` +
+        '(is it plugged in?). / Das serielle Gerät existiert nicht: den M-Bus-Adapter in der Add-on-Konfiguration unter „device" auswählen.',
+    );
+    return 1;
+  }
+  log.info(describeConfig(config));
+  const running = await startBridge(config, log);
+  const signal = await waitForSignal();
+  log.info(`${signal}: publishing offline and stopping`);
+  await running.stop();
+  return 0;
+}
+
+process.exitCode = await main();

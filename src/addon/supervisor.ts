@@ -1,0 +1,61 @@
+import { z } from 'zod';
+
+/**
+ * The Home Assistant Supervisor API, from inside the add-on's container: `http://supervisor`, with the
+ * SUPERVISOR_TOKEN the Supervisor puts in the environment. Responses are wrapped as
+ * `{"result":"ok","data":{…}}` or `{"result":"error","message":"…"}` (home-assistant.md §1.8).
+ */
+
+const mqttServiceSchema = z.object({
+  host: z.string().min(1),
+  port: z.coerce.number().int().min(1).max(65535),
+  ssl: z.boolean().optional(),
+  protocol: z.string().optional(),
+  username: z.string().optional(),
+  password: z.string().optional(),
+  addon: z.string().optional(),
+  app: z.string().optional(),
+});
+
+export type MqttService = z.infer<typeof mqttServiceSchema>;
+
+export type MqttServiceResult = { ok: true; service: MqttService } | { ok: false; reason: string };
+
+/** Where the Mosquitto add-on (or any app providing `mqtt`) says its broker is, with the credentials it made for us. */
+export async function fetchMqttService(
+  supervisorUrl: string,
+  token: string,
+  timeoutMs = 10_000,
+): Promise<MqttServiceResult> {
+  let response: Response;
+  try {
+    response = await fetch(`${supervisorUrl}/services/mqtt`, {
+      headers: { Authorization: `Bearer ${token}` },
+      signal: AbortSignal.timeout(timeoutMs),
+    });
+  } catch (error) {
+    return { ok: false, reason: `the Supervisor did not answer (${(error as Error).message})` };
+  }
+  let body: unknown;
+  try {
+    body = await response.json();
+  } catch {
+    return { ok: false, reason: `the Supervisor answered ${response.status} without JSON` };
+  }
+  const envelope = body as { result?: unknown; message?: unknown; data?: unknown };
+  if (!response.ok || envelope.result !== 'ok') {
+    const message = typeof envelope.message === 'string' ? envelope.message : `HTTP ${response.status}`;
+    return { ok: false, reason: message };
+  }
+  const parsed = mqttServiceSchema.safeParse(envelope.data);
+  if (!parsed.success)
+    return {
+      ok: false,
+      reason: 'the Supervisor described the MQTT service in a form this version does not understand',
+    };
+  return { ok: true, service: parsed.data };
+}
+
+export function mqttServiceUrl(service: MqttService): string {
+  return `${service.ssl === true ? 'mqtts' : 'mqtt'}://${service.host}:${service.port}`;
+}

@@ -1,0 +1,111 @@
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { describe, it } from 'node:test';
+import { Ajv } from 'ajv';
+import { parse } from 'yaml';
+
+/**
+ * The add-on's files as the Supervisor's store and the community linter (frenck/action-addon-linter) see
+ * them: the linter's JSON schema, its rules beyond the schema (home-assistant.md §1.9), translations in
+ * English and German for every option, the version, and no second config file for the store to find.
+ */
+
+const root = new URL('../../', import.meta.url);
+const read = (path: string): string => readFileSync(new URL(path, root), 'utf8');
+const config = parse(read('config.yaml')) as Record<string, unknown>;
+const schemaFile = new URL('../shared/addon-schemas/config.schema.json', root);
+
+describe('add-on files', () => {
+  it("config.yaml passes the community linter's JSON schema", () => {
+    // The schema is written for Python: its named groups (?P<x>…) are (?<x>…) in JavaScript.
+    const schema = JSON.parse(readFileSync(schemaFile, 'utf8').replace(/\(\?P</g, '(?<')) as object;
+    const validate = new Ajv({ strict: false, allErrors: true }).compile(schema);
+    assert.ok(validate(config), JSON.stringify(validate.errors, null, 2));
+  });
+
+  it("passes the linter's rules beyond the schema", () => {
+    const schema = JSON.parse(readFileSync(schemaFile, 'utf8')) as {
+      properties: Record<string, { default?: unknown }>;
+    };
+    for (const [key, value] of Object.entries(config)) {
+      const fallback = schema.properties[key]?.default;
+      assert.notDeepEqual(
+        value,
+        fallback === undefined ? Symbol('none') : fallback,
+        `${key} uses its default value; the linter rejects that`,
+      );
+    }
+    assert.deepEqual(config['arch'], ['aarch64', 'amd64']);
+    assert.equal('watchdog' in config, false, 'watchdog is obsolete: the Dockerfile has a HEALTHCHECK');
+    assert.equal('webui' in config && config['ingress'] === true, false);
+    assert.equal('full_access' in config, false);
+    assert.equal('auto_uart' in config, false);
+    assert.equal('codenotary' in config, false);
+    for (const file of ['build.yaml', 'build.yml', 'build.json'])
+      assert.equal(existsSync(new URL(file, root)), false, `${file} is deprecated`);
+    assert.match(read('Dockerfile'), /^ARG BUILD_FROM=ghcr\.io\/home-assistant\/base:[\d.]+$/m);
+    assert.match(read('Dockerfile'), /^HEALTHCHECK /m);
+  });
+
+  it('asks for what the issue needs: a tty device picker, the MQTT service, the HA API, ingress', () => {
+    const schema = config['schema'] as Record<string, string>;
+    assert.equal(config['uart'], true);
+    assert.equal(schema['device'], 'device(subsystem=tty)');
+    assert.equal(schema['key'], 'password');
+    assert.deepEqual(config['services'], ['mqtt:need']);
+    assert.equal(config['homeassistant_api'], true);
+    assert.equal(config['ingress'], true);
+    const options = config['options'] as Record<string, unknown>;
+    for (const [key, value] of Object.entries(options)) {
+      assert.equal(value, null, `${key}: required options have no default value`);
+      assert.ok(!String(schema[key]).endsWith('?'), `${key} is required, so not optional in the schema`);
+    }
+  });
+
+  it('every option has a name and a description in English and German', () => {
+    const keys = Object.keys(config['schema'] as object);
+    for (const language of ['en', 'de']) {
+      const translation = parse(read(`translations/${language}.yaml`)) as {
+        configuration: Record<string, { name?: string; description?: string }>;
+      };
+      assert.deepEqual(Object.keys(translation.configuration).sort(), [...keys].sort(), language);
+      for (const key of keys) {
+        assert.ok(translation.configuration[key]?.name, `${language}: ${key} has no name`);
+        assert.ok(translation.configuration[key]?.description, `${language}: ${key} has no description`);
+      }
+    }
+  });
+
+  it("the add-on's version is the package's", () => {
+    assert.equal(config['version'], (JSON.parse(read('package.json')) as { version: string }).version);
+  });
+
+  it('the store finds exactly one app: no other config.{yaml,yml,json} outside dot-folders and rootfs', () => {
+    const files = execFileSync('git', ['ls-files', '--cached', '--others', '--exclude-standard'], {
+      cwd: root,
+      encoding: 'utf8',
+    }).split('\n');
+    const configs = files.filter(
+      (f) =>
+        /(^|\/)config\.(ya?ml|json)$/.test(f) &&
+        !f.split('/').some((part) => part.startsWith('.') || part === 'rootfs'),
+    );
+    assert.deepEqual(configs, ['config.yaml']);
+  });
+
+  it('has the store files: repository.yaml, README, DOCS, CHANGELOG, a 128×128 icon, a logo, an AppArmor profile', () => {
+    const repository = parse(read('repository.yaml')) as Record<string, unknown>;
+    assert.equal(typeof repository['name'], 'string');
+    for (const file of ['README.md', 'DOCS.md', 'CHANGELOG.md', 'apparmor.txt', 'logo.png'])
+      assert.ok(existsSync(new URL(file, root)), file);
+    const icon = readFileSync(new URL('icon.png', root));
+    assert.equal(icon.subarray(1, 4).toString('latin1'), 'PNG');
+    assert.deepEqual([icon.readUInt32BE(16), icon.readUInt32BE(20)], [128, 128]);
+    assert.equal(
+      (read('apparmor.txt').match(/^profile /gm) ?? []).length,
+      1,
+      'exactly one top-level profile',
+    );
+  });
+});
