@@ -3,6 +3,7 @@ import { telegramToJson } from '../decoder/telegram-json.js';
 import type { DlmsKeys } from '../dlms/decrypt.js';
 import type { MeterError } from '../errors.js';
 import type { Logger } from '../log.js';
+import type { MbusFrame } from '../mbus/mbus-frame.js';
 import type { Telegram } from '../meter/meter-model.js';
 import { ReadingGuard } from '../meter/reading-guard.js';
 import { VALUE_KEYS, type ValueKey } from '../meter/value-keys.js';
@@ -39,6 +40,9 @@ export type BridgeDeps = {
 };
 
 export type BridgeListener = {
+  bytes?(chunk: Uint8Array): void;
+  /** The frames of a complete telegram; `telegram` or `rejected` for it follows. */
+  reassembled?(frames: readonly MbusFrame[]): void;
   telegram?(telegram: Telegram): void;
   rejected?(error: MeterError): void;
 };
@@ -100,6 +104,7 @@ export class Bridge {
   private onBytes(chunk: Uint8Array): void {
     this.stats.bytesReceived += chunk.length;
     this.deps.tap?.(chunk);
+    for (const l of this.listeners) l.bytes?.(chunk);
     this.handle(this.decoder.push(chunk));
   }
 
@@ -121,6 +126,10 @@ export class Bridge {
       switch (event.kind) {
         case 'frame':
           this.stats.framesValid++;
+          break;
+        case 'reassembled':
+          this.stats.telegramsReassembled++;
+          for (const l of this.listeners) l.reassembled?.(event.frames);
           break;
         case 'discarded':
           this.stats.bytesDiscarded += event.bytes.length;
@@ -168,7 +177,8 @@ export class Bridge {
       if (value !== undefined)
         this.publishRetained(stateTopic(prefix, spec.key), stateTopicValue(spec.key, value));
     }
-    this.publishRetained(jsonTopic(prefix), JSON.stringify(telegramToJson(telegram)));
+    if (this.publishRetained(jsonTopic(prefix), JSON.stringify(telegramToJson(telegram))))
+      this.stats.telegramsPublished++;
     this.publishDiagnostics();
     this.setAvailable(true);
     if (this.staleSince !== undefined) this.deps.log.info('telegrams decode again');
@@ -218,9 +228,17 @@ export class Bridge {
       this.publishRetained(diagnosticTopic(prefix, 'frame_counter'), String(s.frameCounter));
   }
 
-  private publishRetained(topic: string, payload: string): void {
+  private publishRetained(topic: string, payload: string): boolean {
     this.retained.set(topic, payload);
-    this.deps.mqtt.publish(topic, payload, { retain: true });
+    return this.deps.mqtt.publish(topic, payload, { retain: true });
+  }
+
+  get mqttConnected(): boolean {
+    return this.deps.mqtt.connected;
+  }
+
+  get sourceDescription(): string {
+    return this.deps.source.description;
   }
 
   private setAvailable(available: boolean): void {

@@ -5,7 +5,10 @@ export type PipelineStats = {
   bytesReceived: number;
   bytesDiscarded: number;
   framesValid: number;
+  telegramsReassembled: number;
   telegramsDecoded: number;
+  /** Telegrams whose values went out to a connected broker. */
+  telegramsPublished: number;
   telegramsRejected: number;
   valuesWithheld: number;
   rejectedByCode: Partial<Record<ErrorCode, number>>;
@@ -20,7 +23,9 @@ export function emptyStats(): PipelineStats {
     bytesReceived: 0,
     bytesDiscarded: 0,
     framesValid: 0,
+    telegramsReassembled: 0,
     telegramsDecoded: 0,
+    telegramsPublished: 0,
     telegramsRejected: 0,
     valuesWithheld: 0,
     rejectedByCode: {},

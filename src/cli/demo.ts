@@ -8,6 +8,8 @@ import { MqttPublisher } from '../mqtt/mqtt-publisher.js';
 import { DEFAULT_TOPIC_PREFIX, statusTopic } from '../mqtt/topics.js';
 import { MeterSimulator } from '../simulator/meter-simulator.js';
 import { SimulatorSource } from '../simulator/simulator-source.js';
+import { freeTcpPort } from '../web/free-port.js';
+import { startWebServer } from '../web/web-server.js';
 import type { CliIo } from './io.js';
 import { waitForSignal } from './signals.js';
 
@@ -98,7 +100,14 @@ export async function runDemo(args: readonly string[], io: CliIo): Promise<numbe
     ].join('\n'),
   );
   bridge.start();
+  const web = await startWebServer(
+    bridge,
+    { port: await freeTcpPort(8099), host: '127.0.0.1', captureFile: undefined },
+    log.child('http'),
+  );
+  io.stdout(`  web page:       http://localhost:${web.port}/\n\n`);
   await waitForSignal();
+  await web.close();
   await bridge.stop();
   await broker.close();
   return 0;

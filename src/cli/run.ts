@@ -11,7 +11,7 @@ import { ReplaySource } from '../source/replay-source.js';
 import { SerialSource } from '../source/serial-source.js';
 import { TcpSource } from '../source/tcp-source.js';
 import { VERSION } from '../version.js';
-import { startStatusServer } from '../web/status-server.js';
+import { startWebServer, type WebServer } from '../web/web-server.js';
 import type { CliIo } from './io.js';
 import { waitForSignal } from './signals.js';
 
@@ -77,7 +77,7 @@ export async function runBridge(args: readonly string[], io: CliIo): Promise<num
 export async function startBridge(
   config: BridgeConfig,
   log: Logger,
-): Promise<{ stop(): Promise<void>; bridge: Bridge }> {
+): Promise<{ stop(): Promise<void>; bridge: Bridge; web: WebServer | undefined }> {
   const capture =
     config.capture === undefined ? undefined : new CaptureFile(config.capture, log.child('capture'));
   const mqtt = new MqttPublisher(
@@ -109,10 +109,14 @@ export async function startBridge(
     },
   );
   bridge.start();
-  let web: Awaited<ReturnType<typeof startStatusServer>> | undefined;
+  let web: WebServer | undefined;
   if (config.httpPort !== undefined) {
     try {
-      web = await startStatusServer(bridge, config.httpPort, '0.0.0.0', log.child('http'));
+      web = await startWebServer(
+        bridge,
+        { port: config.httpPort, host: '0.0.0.0', captureFile: config.capture },
+        log.child('http'),
+      );
     } catch (error) {
       // The bridge is what matters; a taken port costs the page, not the data.
       log.error(`status page not started on port ${config.httpPort}: ${(error as Error).message}`);
@@ -120,6 +124,7 @@ export async function startBridge(
   }
   return {
     bridge,
+    web,
     stop: async () => {
       await web?.close();
       await bridge.stop();

@@ -14,6 +14,8 @@ import { decodeApdu } from './apdu-decoder.js';
 export type DecoderEvent =
   | { readonly kind: 'telegram'; readonly telegram: Telegram; readonly frames: readonly MbusFrame[] }
   | { readonly kind: 'frame'; readonly frame: MbusFrame }
+  /** All segments of a telegram arrived; its decode result (telegram or rejected) follows at once. */
+  | { readonly kind: 'reassembled'; readonly frames: readonly MbusFrame[] }
   | { readonly kind: 'rejected'; readonly error: MeterError }
   | { readonly kind: 'discarded'; readonly bytes: Uint8Array };
 
@@ -52,11 +54,12 @@ export class TelegramDecoder {
 
   private afterReassembler(event: ReassemblyEvent): DecoderEvent[] {
     if (event.kind === 'error') return [{ kind: 'rejected', error: event.error }];
+    const reassembled: DecoderEvent = { kind: 'reassembled', frames: event.apdu.frames };
     try {
       const telegram = decodeApdu(event.apdu.apdu, this.keys);
-      return [{ kind: 'telegram', telegram, frames: event.apdu.frames }];
+      return [reassembled, { kind: 'telegram', telegram, frames: event.apdu.frames }];
     } catch (error) {
-      return [{ kind: 'rejected', error: error as MeterError }];
+      return [reassembled, { kind: 'rejected', error: error as MeterError }];
     }
   }
 }
