@@ -156,7 +156,12 @@ describe('add-on start-up', () => {
       const health = await fetch(`http://127.0.0.1:${started.httpPort}/health`);
       assert.equal(health.status, 200);
       const page = await (await fetch(`http://127.0.0.1:${started.httpPort}/`)).text();
-      assert.match(page, /fetch\('status\.json'\)/, 'relative URLs, so it works under the ingress prefix');
+      assert.match(
+        page,
+        /new URL\("ws", location\.href\)/,
+        'relative URLs, so it works under the ingress prefix',
+      );
+      assert.match(page, /href="capture\.bin"/);
       const status = (await (await fetch(`http://127.0.0.1:${started.httpPort}/status.json`)).json()) as {
         telegram: { meter_id: string } | null;
       };
