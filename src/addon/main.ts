@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { existsSync, readFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { startBridge } from '../cli/run.js';
 import { waitForSignal } from '../cli/signals.js';
 import { describeConfig } from '../config/config.js';
@@ -80,8 +81,14 @@ async function main(): Promise<number> {
   }
 
   const httpPort = env['SMARTMETER_HTTP_PORT'] ?? '8099';
+  // Home Assistant's WebSocket API through the Supervisor's proxy (homeassistant_api: true in config.yaml).
+  const token = env['SUPERVISOR_TOKEN'];
+  const haFlags =
+    token === undefined || token === ''
+      ? []
+      : ['--ha-url', `${supervisorUrl}/core`, '--ha-token', token, '--state-dir', dirname(optionsPath)];
   const loaded = loadConfig({
-    argv: ['--options', optionsPath, '--http-port', httpPort, ...mqttFlags],
+    argv: ['--options', optionsPath, '--http-port', httpPort, ...mqttFlags, ...haFlags],
     env: {},
   });
   if (!loaded.ok) {

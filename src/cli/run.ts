@@ -2,6 +2,7 @@ import { Bridge } from '../bridge/bridge.js';
 import type { BridgeConfig, SourceConfig } from '../config/config.js';
 import { describeConfig } from '../config/config.js';
 import { loadConfig } from '../config/load.js';
+import { HaIntegration } from '../ha/ha-integration.js';
 import { createLogger, type Logger } from '../log.js';
 import { MqttPublisher } from '../mqtt/mqtt-publisher.js';
 import { statusTopic } from '../mqtt/topics.js';
@@ -45,7 +46,10 @@ MQTT:
   --topic-prefix P         state topics P/<key> (default home/smart_meter)
   --discovery-prefix P     Home Assistant discovery (default homeassistant); --no-discovery
   --stale-timeout S        'offline' after S seconds without a valid telegram (default 30)
-  --http-port N            serve a status page and /health on port N (off by default)
+  --http-port N            serve the live web page and /health on port N (off by default)
+  --ha-url URL --ha-token T  Home Assistant's API (a long-lived token): notifications when the meter needs
+                           attention, entity ids on the web page; --energy-dashboard adds the meter to the
+                           Energy dashboard once (marker kept in --state-dir)
 
   --auth-key HEX, --log-level debug|info|warn|error, --options FILE (JSON, e.g. /data/options.json)
 
@@ -122,10 +126,26 @@ export async function startBridge(
       log.error(`status page not started on port ${config.httpPort}: ${(error as Error).message}`);
     }
   }
+  const ha =
+    config.homeAssistant === undefined
+      ? undefined
+      : new HaIntegration(
+          bridge,
+          web?.live,
+          {
+            hassUrl: config.homeAssistant.url,
+            token: config.homeAssistant.token,
+            energyDashboard: config.homeAssistant.energyDashboard,
+            stateDir: config.homeAssistant.stateDir,
+          },
+          log.child('homeassistant'),
+        );
+  ha?.start();
   return {
     bridge,
     web,
     stop: async () => {
+      await ha?.stop();
       await web?.close();
       await bridge.stop();
       await capture?.close();

@@ -32,6 +32,9 @@ export type MqttConfig = {
   discovery: boolean;
 };
 
+/** Home Assistant's WebSocket API: notifications, entity ids, the Energy dashboard. */
+export type HomeAssistantConfig = { url: string; token: string; energyDashboard: boolean; stateDir: string };
+
 export type BridgeConfig = {
   source: SourceConfig;
   key: Uint8Array;
@@ -41,6 +44,7 @@ export type BridgeConfig = {
   staleTimeoutS: number;
   /** The status page and /health; off unless given (the add-on uses 8099 for ingress). */
   httpPort: number | undefined;
+  homeAssistant: HomeAssistantConfig | undefined;
   logLevel: LogLevel;
   logConsole: boolean;
 };
@@ -70,7 +74,12 @@ export function describeConfig(config: BridgeConfig): string {
     `topics ${m.topicPrefix}/…`,
     m.discovery ? `discovery ${m.discoveryPrefix}` : 'discovery off',
     `stale after ${config.staleTimeoutS} s`,
-    ...(config.httpPort === undefined ? [] : [`status page on port ${config.httpPort}`]),
+    ...(config.httpPort === undefined ? [] : [`web page on port ${config.httpPort}`]),
+    ...(config.homeAssistant === undefined
+      ? []
+      : [
+          `Home Assistant API ${config.homeAssistant.url}${config.homeAssistant.energyDashboard ? ' (Energy dashboard set-up on)' : ''}`,
+        ]),
     ...(config.capture === undefined ? [] : [`capture ${config.capture}`]),
   ].join(', ');
 }

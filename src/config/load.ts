@@ -47,6 +47,10 @@ type Field =
   | 'discovery'
   | 'stale_timeout'
   | 'http_port'
+  | 'ha_url'
+  | 'ha_token'
+  | 'energy_dashboard'
+  | 'state_dir'
   | 'log_level'
   | 'log_console';
 
@@ -82,6 +86,9 @@ const FLAGS: Readonly<Record<string, Field>> = {
   'birth-topic': 'birth_topic',
   'stale-timeout': 'stale_timeout',
   'http-port': 'http_port',
+  'ha-url': 'ha_url',
+  'ha-token': 'ha_token',
+  'state-dir': 'state_dir',
   'log-level': 'log_level',
   log_console: 'log_console',
 };
@@ -98,6 +105,8 @@ const ENV: Readonly<Record<string, Field>> = {
   TOPIC_PREFIX: 'topic_prefix',
   DISCOVERY_PREFIX: 'discovery_prefix',
   LOG_LEVEL: 'log_level',
+  HA_URL: 'ha_url',
+  HA_TOKEN: 'ha_token',
 };
 
 const OPTIONS: Readonly<Record<string, Field>> = {
@@ -116,6 +125,7 @@ const OPTIONS: Readonly<Record<string, Field>> = {
   mqtt_port: 'mqtt_port',
   mqtt_user: 'mqtt_user',
   mqtt_password: 'mqtt_password',
+  energy_dashboard: 'energy_dashboard',
 };
 
 class ConfigProblem extends Error {}
@@ -175,7 +185,11 @@ function readFlags(argv: readonly string[]): { raw: Raw; options: string | undef
   try {
     parsed = parseArgs({
       args: normaliseArgv(argv),
-      options: { ...stringOptions, 'no-discovery': { type: 'boolean' } },
+      options: {
+        ...stringOptions,
+        'no-discovery': { type: 'boolean' },
+        'energy-dashboard': { type: 'boolean' },
+      },
       strict: true,
       allowPositionals: false,
     });
@@ -193,6 +207,8 @@ function readFlags(argv: readonly string[]): { raw: Raw; options: string | undef
     if (typeof value === 'string') raw[field] = { value, from: `--${name}` };
   }
   if (parsed.values['no-discovery'] === true) raw.discovery = { value: 'false', from: '--no-discovery' };
+  if (parsed.values['energy-dashboard'] === true)
+    raw.energy_dashboard = { value: 'true', from: '--energy-dashboard' };
   const options = parsed.values['options'];
   return { raw, options: typeof options === 'string' ? options : undefined };
 }
@@ -284,6 +300,7 @@ function build(raw: Raw): BridgeConfig {
       discovery: raw.discovery?.value !== 'false',
     },
     staleTimeoutS: check(raw.stale_timeout, integer(5, 3600), 30, 'expected whole seconds from 5 to 3600'),
+    homeAssistant: buildHomeAssistant(raw),
     httpPort:
       raw.http_port === undefined
         ? undefined
@@ -291,6 +308,24 @@ function build(raw: Raw): BridgeConfig {
     logLevel: check(raw.log_level, z.enum(LOG_LEVELS), 'info', `expected one of ${LOG_LEVELS.join(', ')}`),
     logConsole: raw.log_console !== undefined && !/^(|0|false|no|off)$/i.test(raw.log_console.value.trim()),
   };
+}
+
+function buildHomeAssistant(raw: Raw): BridgeConfig['homeAssistant'] {
+  const energyDashboard = raw.energy_dashboard?.value === 'true';
+  if (raw.ha_url === undefined && raw.ha_token === undefined) {
+    if (energyDashboard)
+      fail(
+        raw.energy_dashboard ?? 'energy_dashboard',
+        'needs the Home Assistant API: --ha-url and --ha-token (set automatically in the add-on)',
+      );
+    return undefined;
+  }
+  if (raw.ha_url === undefined || raw.ha_token === undefined)
+    fail(raw.ha_url ?? raw.ha_token ?? 'ha_url', 'give both --ha-url and --ha-token');
+  const url = raw.ha_url.value.replace(/\/+$/, '');
+  if (!/^https?:\/\/[^/\s]+/.test(url))
+    fail(raw.ha_url, `expected http://host:8123 or https://…, got "${url}"`);
+  return { url, token: raw.ha_token.value, energyDashboard, stateDir: raw.state_dir?.value ?? '.' };
 }
 
 function buildSource(raw: Raw): SourceConfig {

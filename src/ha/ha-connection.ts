@@ -1,0 +1,38 @@
+import {
+  type Connection,
+  createConnection,
+  createLongLivedTokenAuth,
+  ERR_INVALID_AUTH,
+} from 'home-assistant-js-websocket';
+import WebSocket from 'ws';
+
+/**
+ * Home Assistant's WebSocket API through home-assistant-js-websocket. In the add-on the URL is the
+ * Supervisor's proxy (`http://supervisor/core`) and the token is SUPERVISOR_TOKEN; the session then runs
+ * as an admin, which energy/save_prefs requires. The library reconnects and re-authenticates by itself.
+ */
+
+// Node 20 has no global WebSocket (22 has); the library expects one.
+if (typeof (globalThis as { WebSocket?: unknown }).WebSocket === 'undefined') {
+  (globalThis as { WebSocket?: unknown }).WebSocket = WebSocket;
+}
+
+export type HaConnectResult = { ok: true; connection: Connection } | { ok: false; reason: string };
+
+export async function connectToHomeAssistant(hassUrl: string, token: string): Promise<HaConnectResult> {
+  try {
+    const connection = await createConnection({
+      auth: createLongLivedTokenAuth(hassUrl, token),
+      setupRetry: 5,
+    });
+    return { ok: true, connection };
+  } catch (error) {
+    if (error === ERR_INVALID_AUTH) {
+      return {
+        ok: false,
+        reason: 'Home Assistant refused the token (does the add-on have homeassistant_api: true?)',
+      };
+    }
+    return { ok: false, reason: `cannot connect to Home Assistant at ${hassUrl} (error ${String(error)})` };
+  }
+}

@@ -1,0 +1,63 @@
+import type { PipelineStats } from '../bridge/pipeline-stats.js';
+
+/**
+ * The problems a user must fix, as Home Assistant notifications: nothing arrives, frames arrive but are not
+ * M-Bus (serial settings), the key is wrong, the meter is not supported. Problems the bridge recovers from by
+ * itself (a broker restart, one bad frame) never become a notification.
+ */
+
+export type Problem = 'NO_DATA' | 'NO_FRAMES' | 'WRONG_KEY' | 'NO_KEY' | 'AUTH_FAILED' | 'UNSUPPORTED';
+
+export function currentProblem(
+  stats: PipelineStats,
+  lastBytesAt: number | undefined,
+  now: number,
+  afterMs: number,
+): Problem | undefined {
+  const since = stats.lastTelegramAt;
+  if (since !== undefined && now - since < afterMs) return undefined;
+  if (lastBytesAt === undefined || now - lastBytesAt >= afterMs) return 'NO_DATA';
+  const code = stats.lastError?.code;
+  if (code === 'WRONG_KEY' || code === 'NO_KEY' || code === 'AUTH_FAILED' || code === 'UNSUPPORTED')
+    return code;
+  if (stats.framesValid === 0) return 'NO_FRAMES';
+  return undefined;
+}
+
+const TEXT: Readonly<Record<Problem, { title: string; en: string; de: string }>> = {
+  NO_DATA: {
+    title: 'Smart meter: no data / keine Daten',
+    en: 'Nothing arrives from the meter. Check that the M-Bus adapter is plugged in and chosen under "device", that the cable uses pins 3 and 4 of the customer interface, and that your grid operator has switched the interface on.',
+    de: 'Vom Zähler kommt nichts an. Prüfen: Ist der M-Bus-Adapter eingesteckt und unter „device" ausgewählt, hängt das Kabel an Pin 3 und 4 der Kundenschnittstelle, und hat der Netzbetreiber die Schnittstelle freigeschaltet?',
+  },
+  NO_FRAMES: {
+    title: 'Smart meter: unreadable data / unlesbare Daten',
+    en: 'Bytes arrive but no valid M-Bus frame. The meters send 2400 baud 8E1: set "parity" to even.',
+    de: 'Es kommen Bytes an, aber keine gültigen M-Bus-Rahmen. Die Zähler senden mit 2400 Baud 8E1: „parity" auf even stellen.',
+  },
+  WRONG_KEY: {
+    title: 'Smart meter: wrong key / falscher Schlüssel',
+    en: "The meter's telegrams arrive, but the key does not fit this meter. Copy the key again from your grid operator's portal into the add-on's configuration; a replaced meter has a new key.",
+    de: 'Die Telegramme kommen an, aber der Schlüssel passt nicht zu diesem Zähler. Den Schlüssel erneut aus dem Portal des Netzbetreibers in die Add-on-Konfiguration kopieren; ein getauschter Zähler hat einen neuen Schlüssel.',
+  },
+  NO_KEY: {
+    title: 'Smart meter: key missing / Schlüssel fehlt',
+    en: "The meter's telegrams are encrypted: enter the key from your grid operator in the add-on's configuration.",
+    de: 'Die Telegramme sind verschlüsselt: den Schlüssel vom Netzbetreiber in der Add-on-Konfiguration eintragen.',
+  },
+  AUTH_FAILED: {
+    title: 'Smart meter: signature does not verify / Signatur ungültig',
+    en: 'The telegrams carry a signature that does not verify: check the key and the authentication key.',
+    de: 'Die Signatur der Telegramme stimmt nicht: Schlüssel und Authentifizierungsschlüssel prüfen.',
+  },
+  UNSUPPORTED: {
+    title: 'Smart meter: not supported / nicht unterstützt',
+    en: 'The meter sends telegrams this version cannot read. Please report it with a capture (option "capture_file") so that support can be added.',
+    de: 'Der Zähler sendet Telegramme, die diese Version nicht lesen kann. Bitte mit einem Mitschnitt (Option „capture_file") melden, damit die Unterstützung ergänzt werden kann.',
+  },
+};
+
+export function problemNotification(problem: Problem): { title: string; message: string } {
+  const text = TEXT[problem];
+  return { title: text.title, message: `${text.en}\n\n${text.de}` };
+}
