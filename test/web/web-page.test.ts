@@ -27,6 +27,7 @@ const ARTIFACTS = new URL('../../artifacts/', import.meta.url);
 
 type Running = {
   bridge: Bridge;
+  source: SimulatorSource;
   web: WebServer;
   proxy: IngressProxy;
   last: () => Telegram | undefined;
@@ -63,6 +64,7 @@ after(async () => {
 
 async function startBridge(meterKey: Buffer, bridgeKey: Buffer): Promise<Running> {
   const simulator = new MeterSimulator({ layout: 'ksm-west', key: meterKey, intervalMs: 300 });
+  const source = new SimulatorSource(simulator, 300);
   const mqtt = new MqttPublisher(
     {
       url: `mqtt://127.0.0.1:${broker.port}`,
@@ -84,7 +86,7 @@ async function startBridge(meterKey: Buffer, bridgeKey: Buffer): Promise<Running
       staleTimeoutS: 30,
       logConsole: false,
     },
-    { source: new SimulatorSource(simulator, 300), mqtt, log: silentLogger },
+    { source, mqtt, log: silentLogger },
   );
   let last: Telegram | undefined;
   bridge.listen({ telegram: (t) => (last = t) });
@@ -97,6 +99,7 @@ async function startBridge(meterKey: Buffer, bridgeKey: Buffer): Promise<Running
   const proxy = await startIngressProxy(web.port);
   const running: Running = {
     bridge,
+    source,
     web,
     proxy,
     last: () => last,
@@ -190,6 +193,15 @@ describe('web page in Chromium', () => {
     await page.waitForFunction((old) => document.getElementById('meter')?.textContent !== old, before, {
       timeout: 5000,
     });
+
+    // The meter stops: the page must then show exactly the bridge's last telegram, value for value.
+    await running.source.stop();
+    await new Promise((r) => setTimeout(r, 800));
+    const final = running.last();
+    assert.ok(final);
+    const expected = Object.fromEntries(Object.entries(final.values).map(([k, v]) => [k, String(v)]));
+    assert.deepEqual(await valuesOnPage(page), expected);
+    assert.equal(await page.textContent('#meter'), `Meter ${final.meterId}, ${final.time}`);
 
     const download = await fetch(new URL('capture.bin', running.proxy.url));
     assert.equal(download.status, 200);
