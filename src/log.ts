@@ -35,6 +35,8 @@ export function createLogger(options: {
   writer: LogWriter;
   namespace?: string;
   now?: () => Date;
+  /** Sees every error line (the Sentry reporter). */
+  onError?: (text: string) => void;
 }): Logger {
   const { level, writer } = options;
   const now = options.now ?? (() => new Date());
@@ -47,6 +49,7 @@ export function createLogger(options: {
       const ns = namespace === undefined ? '' : `[${namespace}] `;
       const line = `${now().toISOString()} ${tag} ${ns}${text}`;
       writer.write(colour && COLOUR[at] !== '' ? `${COLOUR[at]}${line}\x1b[0m\n` : `${line}\n`);
+      if (at === 'error') options.onError?.(`${ns}${text}`);
     };
     return {
       debug: (m) => emit('debug', m),

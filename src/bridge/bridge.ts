@@ -237,6 +237,10 @@ export class Bridge {
     return this.deps.mqtt.connected;
   }
 
+  get mqttReconnects(): number {
+    return this.deps.mqtt.reconnects;
+  }
+
   get sourceDescription(): string {
     return this.deps.source.description;
   }

@@ -9,6 +9,8 @@ const runDemo = async (args: readonly string[], io: CliIo): Promise<number> =>
   (await import('./demo.js')).runDemo(args, io);
 const runDecode = async (args: readonly string[], io: CliIo): Promise<number> =>
   (await import('./decode.js')).runDecode(args, io);
+const runUdevRule = async (args: readonly string[], io: CliIo): Promise<number> =>
+  (await import('./udev-rule.js')).runUdevRule(args, io);
 const runSimulate = async (args: readonly string[], io: CliIo): Promise<number> =>
   (await import('./simulate.js')).runSimulate(args, io);
 
@@ -18,6 +20,7 @@ Commands:
   run [options]                                  the bridge: meter → MQTT / Home Assistant (see run --help)
   demo                                           simulated meter + bridge + MQTT broker, no hardware needed
   simulate --key HEX (--pty | --tcp-listen PORT | --out FILE)  a virtual meter writing encrypted telegrams
+  udev-rule [DEVICE] [--name smartmeter]         a udev rule for a stable /dev/smartmeter (Raspberry Pi without containers)
   decode [--key HEX] [--auth-key HEX] [FILE|-]   decode captured telegrams to JSON
 
 Run 'smartmeter-bridge <command> --help' for a command's options.`;
@@ -33,6 +36,8 @@ export async function runCli(args: readonly string[], io: CliIo): Promise<number
       return runDemo(rest, io);
     case 'simulate':
       return runSimulate(rest, io);
+    case 'udev-rule':
+      return runUdevRule(rest, io);
     case '--version':
     case '-v':
       io.stdout(`${VERSION}\n`);

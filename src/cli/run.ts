@@ -6,6 +6,8 @@ import { HaIntegration } from '../ha/ha-integration.js';
 import { createLogger, type Logger } from '../log.js';
 import { MqttPublisher } from '../mqtt/mqtt-publisher.js';
 import { statusTopic } from '../mqtt/topics.js';
+import { InfluxWriter } from '../sinks/influx-writer.js';
+import { parseDsn, SentryReporter } from '../sinks/sentry.js';
 import type { ByteSource } from '../source/byte-source.js';
 import { CaptureFile } from '../source/capture-file.js';
 import { ReplaySource } from '../source/replay-source.js';
@@ -51,6 +53,9 @@ MQTT:
                            attention, entity ids on the web page; --energy-dashboard adds the meter to the
                            Energy dashboard once (marker kept in --state-dir)
 
+  --influx-url URL --influx-token T --influx-org O --influx-bucket B   InfluxDB v2 output, queued on disk
+                           (--influx-queue-dir, --influx-queue-mb; INFLUX_URL INFLUX_TOKEN INFLUX_ORGANIZATION INFLUX_BUCKET)
+  --sentry-url DSN         report errors to Sentry (SENTRY_URL)
   --auth-key HEX, --log-level debug|info|warn|error, --options FILE (JSON, e.g. /data/options.json)
 
 The flags and variables of the Python project this replaces keep working: --serial_key --serial_port
@@ -68,7 +73,14 @@ export async function runBridge(args: readonly string[], io: CliIo): Promise<num
     return 2;
   }
   const config = loaded.config;
-  const log = createLogger({ level: config.logLevel, writer: { write: io.stderr, isTTY: io.stderrIsTTY } });
+  const dsn = config.sentryUrl === undefined ? undefined : parseDsn(config.sentryUrl);
+  const sentry = dsn === undefined ? undefined : new SentryReporter(dsn);
+  const log = createLogger({
+    level: config.logLevel,
+    writer: { write: io.stderr, isTTY: io.stderrIsTTY },
+    ...(sentry === undefined ? {} : { onError: (text: string) => void sentry.report('error', text) }),
+  });
+  if (sentry !== undefined) reportCrashes(sentry, log);
   log.info(`smartmeter-bridge ${VERSION}: ${describeConfig(config)}`);
   const bridge = await startBridge(config, log);
   const signal = await waitForSignal();
@@ -141,14 +153,29 @@ export async function startBridge(
           log.child('homeassistant'),
         );
   ha?.start();
+  const influx =
+    config.influx === undefined ? undefined : new InfluxWriter(bridge, config.influx, log.child('influxdb'));
+  influx?.start();
   return {
     bridge,
     web,
     stop: async () => {
+      await influx?.stop();
       await ha?.stop();
       await web?.close();
       await bridge.stop();
       await capture?.close();
     },
   };
+}
+
+/** A bug that escapes everything: reported, logged as one line, and the process ends for its supervisor to restart. */
+function reportCrashes(sentry: SentryReporter, log: Logger): void {
+  const crash = (error: unknown): void => {
+    const err = error instanceof Error ? error : new Error(String(error));
+    log.error(`unexpected error, stopping: ${err.message}`);
+    void sentry.report('fatal', err.message, err).finally(() => process.exit(1));
+  };
+  process.on('uncaughtException', crash);
+  process.on('unhandledRejection', crash);
 }

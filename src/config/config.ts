@@ -35,6 +35,16 @@ export type MqttConfig = {
 /** Home Assistant's WebSocket API: notifications, entity ids, the Energy dashboard. */
 export type HomeAssistantConfig = { url: string; token: string; energyDashboard: boolean; stateDir: string };
 
+/** InfluxDB v2 output (the old project's INFLUX_* variables). */
+export type InfluxConfig = {
+  url: string;
+  token: string;
+  org: string;
+  bucket: string;
+  queueDir: string;
+  maxQueueBytes: number;
+};
+
 export type BridgeConfig = {
   source: SourceConfig;
   key: Uint8Array;
@@ -45,6 +55,9 @@ export type BridgeConfig = {
   /** The status page and /health; off unless given (the add-on uses 8099 for ingress). */
   httpPort: number | undefined;
   homeAssistant: HomeAssistantConfig | undefined;
+  influx: InfluxConfig | undefined;
+  /** A Sentry DSN: errors are reported there when set. */
+  sentryUrl: string | undefined;
   logLevel: LogLevel;
   logConsole: boolean;
 };
@@ -81,5 +94,7 @@ export function describeConfig(config: BridgeConfig): string {
           `Home Assistant API ${config.homeAssistant.url}${config.homeAssistant.energyDashboard ? ' (Energy dashboard set-up on)' : ''}`,
         ]),
     ...(config.capture === undefined ? [] : [`capture ${config.capture}`]),
+    ...(config.influx === undefined ? [] : [`InfluxDB ${config.influx.url} bucket ${config.influx.bucket}`]),
+    ...(config.sentryUrl === undefined ? [] : ['Sentry error reports on']),
   ].join(', ');
 }

@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { isMeterError } from '../errors.js';
 import { parseKey } from '../key.js';
 import { LOG_LEVELS } from '../log.js';
+import { parseDsn } from '../sinks/sentry.js';
 import type { BridgeConfig, SourceConfig } from './config.js';
 
 /**
@@ -51,6 +52,13 @@ type Field =
   | 'ha_token'
   | 'energy_dashboard'
   | 'state_dir'
+  | 'influx_url'
+  | 'influx_token'
+  | 'influx_org'
+  | 'influx_bucket'
+  | 'influx_queue_dir'
+  | 'influx_queue_mb'
+  | 'sentry_url'
   | 'log_level'
   | 'log_console';
 
@@ -89,6 +97,14 @@ const FLAGS: Readonly<Record<string, Field>> = {
   'ha-url': 'ha_url',
   'ha-token': 'ha_token',
   'state-dir': 'state_dir',
+  'influx-url': 'influx_url',
+  'influx-token': 'influx_token',
+  'influx-org': 'influx_org',
+  'influx-bucket': 'influx_bucket',
+  'influx-queue-dir': 'influx_queue_dir',
+  'influx-queue-mb': 'influx_queue_mb',
+  'sentry-url': 'sentry_url',
+  sentry_url: 'sentry_url',
   'log-level': 'log_level',
   log_console: 'log_console',
 };
@@ -107,6 +123,12 @@ const ENV: Readonly<Record<string, Field>> = {
   LOG_LEVEL: 'log_level',
   HA_URL: 'ha_url',
   HA_TOKEN: 'ha_token',
+  INFLUX_URL: 'influx_url',
+  INFLUX_TOKEN: 'influx_token',
+  INFLUX_ORGANIZATION: 'influx_org',
+  INFLUX_BUCKET: 'influx_bucket',
+  INFLUX_QUEUE_DIR: 'influx_queue_dir',
+  SENTRY_URL: 'sentry_url',
 };
 
 const OPTIONS: Readonly<Record<string, Field>> = {
@@ -301,6 +323,8 @@ function build(raw: Raw): BridgeConfig {
     },
     staleTimeoutS: check(raw.stale_timeout, integer(5, 3600), 30, 'expected whole seconds from 5 to 3600'),
     homeAssistant: buildHomeAssistant(raw),
+    influx: buildInflux(raw),
+    sentryUrl: buildSentry(raw),
     httpPort:
       raw.http_port === undefined
         ? undefined
@@ -308,6 +332,38 @@ function build(raw: Raw): BridgeConfig {
     logLevel: check(raw.log_level, z.enum(LOG_LEVELS), 'info', `expected one of ${LOG_LEVELS.join(', ')}`),
     logConsole: raw.log_console !== undefined && !/^(|0|false|no|off)$/i.test(raw.log_console.value.trim()),
   };
+}
+
+function buildInflux(raw: Raw): BridgeConfig['influx'] {
+  const url = raw.influx_url;
+  if (url === undefined) return undefined;
+  if (!/^https?:\/\/[^/\s]+/.test(url.value)) fail(url, `expected http://host:8086, got "${url.value}"`);
+  for (const [field, name] of [
+    ['influx_token', 'INFLUX_TOKEN / --influx-token'],
+    ['influx_org', 'INFLUX_ORGANIZATION / --influx-org'],
+    ['influx_bucket', 'INFLUX_BUCKET / --influx-bucket'],
+  ] as const) {
+    if (raw[field] === undefined) fail(url, `InfluxDB also needs ${name}`);
+  }
+  return {
+    url: url.value,
+    token: raw.influx_token?.value ?? '',
+    org: raw.influx_org?.value ?? '',
+    bucket: raw.influx_bucket?.value ?? '',
+    queueDir: raw.influx_queue_dir?.value ?? 'influx-queue',
+    maxQueueBytes:
+      1024 *
+      1024 *
+      check(raw.influx_queue_mb, integer(1, 100_000), 100, 'expected megabytes from 1 to 100000'),
+  };
+}
+
+function buildSentry(raw: Raw): string | undefined {
+  const dsn = raw.sentry_url;
+  if (dsn === undefined) return undefined;
+  if (parseDsn(dsn.value) === undefined)
+    fail(dsn.from, 'expected a Sentry DSN such as https://<key>@o1.ingest.sentry.io/<project>');
+  return dsn.value;
 }
 
 function buildHomeAssistant(raw: Raw): BridgeConfig['homeAssistant'] {

@@ -36,7 +36,8 @@ export class InfluxWriter {
   ) {
     this.queue = new DiskQueue(options.queueDir, options.maxQueueBytes);
     this.delay = options.retryMs?.initial ?? 1000;
-    if (!this.queue.isEmpty) log.info(`InfluxDB queue holds ${this.queue.size} bytes from before; sending them first`);
+    if (!this.queue.isEmpty)
+      log.info(`InfluxDB queue holds ${this.queue.size} bytes from before; sending them first`);
     bridge.listen({ telegram: (t) => this.enqueue(toLineProtocol(t, Date.now())) });
   }
 
@@ -77,7 +78,8 @@ export class InfluxWriter {
       for (let batch = this.queue.peek(); batch !== undefined && !this.stopped; batch = this.queue.peek()) {
         const problem = await this.send(batch.lines);
         if (problem !== undefined) {
-          if (this.downSince === undefined) this.log.warn(`InfluxDB: ${problem}; telegrams are kept on disk and sent when it answers again`);
+          if (this.downSince === undefined)
+            this.log.warn(`InfluxDB: ${problem}; telegrams are kept on disk and sent when it answers again`);
           this.downSince ??= Date.now();
           this.schedule(this.delay);
           this.delay = Math.min(this.delay * 2, this.options.retryMs?.max ?? 60_000);
@@ -85,7 +87,10 @@ export class InfluxWriter {
         }
         batch.ack();
         this.written += batch.lines.length;
-        if (this.downSince !== undefined) this.log.info(`InfluxDB answers again after ${Math.round((Date.now() - this.downSince) / 1000)} s; sending the backlog`);
+        if (this.downSince !== undefined)
+          this.log.info(
+            `InfluxDB answers again after ${Math.round((Date.now() - this.downSince) / 1000)} s; sending the backlog`,
+          );
         this.downSince = undefined;
         this.delay = this.options.retryMs?.initial ?? 1000;
       }
@@ -103,7 +108,10 @@ export class InfluxWriter {
     try {
       const response = await fetch(url, {
         method: 'POST',
-        headers: { Authorization: `Token ${this.options.token}`, 'Content-Type': 'text/plain; charset=utf-8' },
+        headers: {
+          Authorization: `Token ${this.options.token}`,
+          'Content-Type': 'text/plain; charset=utf-8',
+        },
         body: `${lines.join('\n')}\n`,
         signal: AbortSignal.timeout(10_000),
       });

@@ -3,6 +3,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import { WebSocketServer } from 'ws';
 import type { Bridge } from '../bridge/bridge.js';
 import type { Logger } from '../log.js';
+import { PrometheusMetrics } from '../sinks/prometheus.js';
 import { LiveState } from './live-state.js';
 import { PAGE } from './page.js';
 
@@ -30,9 +31,10 @@ export async function startWebServer(
   log: Logger,
 ): Promise<WebServer> {
   const live = new LiveState(bridge);
+  const metrics = new PrometheusMetrics(bridge);
   const sockets = new WebSocketServer({ noServer: true, maxPayload: 1024 });
 
-  const server = createServer((request, response) => route(request, response, live, options));
+  const server = createServer((request, response) => route(request, response, live, metrics, options));
   server.on('upgrade', (request, socket, head) => {
     if (pathOf(request) !== '/ws') {
       socket.destroy();
@@ -87,6 +89,7 @@ function route(
   request: IncomingMessage,
   response: ServerResponse,
   live: LiveState,
+  metrics: PrometheusMetrics,
   options: WebServerOptions,
 ): void {
   const path = pathOf(request);
@@ -99,6 +102,11 @@ function route(
       response
         .writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' })
         .end(PAGE);
+      return;
+    case '/metrics':
+      response
+        .writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' })
+        .end(metrics.render());
       return;
     case '/health':
       response.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"ok"}');
