@@ -1,13 +1,8 @@
 import { existsSync } from 'node:fs';
 import { SerialPort } from 'serialport';
 import type { Logger } from '../log.js';
-import {
-  type Backoff,
-  type ByteSource,
-  backoffDelay,
-  DEFAULT_BACKOFF,
-  type SourceSink,
-} from './byte-source.js';
+import type { Backoff, ByteSource, SourceSink } from './byte-source.js';
+import { Retry } from './retry.js';
 import { type FsRoots, findTtyByUsbIdentity, readUsbIdentity, type UsbIdentity } from './usb-identity.js';
 
 /**
@@ -29,12 +24,10 @@ export class SerialSource implements ByteSource {
   readonly description: string;
   private port: SerialPort | undefined;
   private sink: SourceSink | undefined;
-  private timer: NodeJS.Timeout | undefined;
-  private attempt = 0;
+  private readonly retry: Retry;
   private identity: UsbIdentity | undefined;
   private currentPath: string;
   private stopped = false;
-  private lostReported = false;
 
   constructor(
     private readonly options: SerialSourceOptions,
@@ -43,6 +36,7 @@ export class SerialSource implements ByteSource {
     const parity = { none: 'N', even: 'E', odd: 'O' }[options.parity];
     this.description = `serial ${options.device} (${options.baudRate} ${options.dataBits}${parity}${options.stopBits})`;
     this.currentPath = options.device;
+    this.retry = new Retry(options.backoff, log);
   }
 
   start(sink: SourceSink): void {
@@ -52,7 +46,7 @@ export class SerialSource implements ByteSource {
 
   async stop(): Promise<void> {
     this.stopped = true;
-    clearTimeout(this.timer);
+    this.retry.cancel();
     const port = this.port;
     this.port = undefined;
     if (port?.isOpen === true) await new Promise<void>((resolve) => port.close(() => resolve()));
@@ -91,8 +85,7 @@ export class SerialSource implements ByteSource {
         port.close();
         return;
       }
-      this.attempt = 0;
-      this.lostReported = false;
+      this.retry.succeeded();
       this.identity = readUsbIdentity(path, this.options) ?? this.identity;
       const id = this.identity;
       const usb =
@@ -110,12 +103,7 @@ export class SerialSource implements ByteSource {
     this.port = undefined;
     port.removeAllListeners('data');
     if (port.isOpen) port.close(() => {});
-    const delay = backoffDelay(this.options.backoff ?? DEFAULT_BACKOFF, this.attempt++);
-    const message = `${this.currentPath}: ${reason}; retrying in ${(delay / 1000).toFixed(1)} s`;
-    if (this.lostReported) this.log.debug(message);
-    else this.log.warn(message);
-    this.lostReported = true;
+    const delay = this.retry.schedule(this.currentPath, reason, () => this.open());
     this.sink?.event({ kind: 'closed', detail: reason, retryInMs: delay });
-    this.timer = setTimeout(() => this.open(), delay);
   }
 }

@@ -1,28 +1,22 @@
 import { Socket } from 'node:net';
 import type { Logger } from '../log.js';
-import {
-  type Backoff,
-  type ByteSource,
-  backoffDelay,
-  DEFAULT_BACKOFF,
-  type SourceSink,
-} from './byte-source.js';
+import type { Backoff, ByteSource, SourceSink } from './byte-source.js';
+import { Retry } from './retry.js';
 
 /** A TCP serial bridge (ser2net, an ESP with a serial-to-TCP firmware): connect, and reconnect with backoff. */
 export class TcpSource implements ByteSource {
   readonly description: string;
   private socket: Socket | undefined;
   private sink: SourceSink | undefined;
-  private timer: NodeJS.Timeout | undefined;
-  private attempt = 0;
+  private readonly retry: Retry;
   private stopped = false;
-  private lostReported = false;
 
   constructor(
     private readonly options: { readonly host: string; readonly port: number; readonly backoff?: Backoff },
     private readonly log: Logger,
   ) {
     this.description = `tcp://${options.host}:${options.port}`;
+    this.retry = new Retry(options.backoff, log);
   }
 
   start(sink: SourceSink): void {
@@ -32,7 +26,7 @@ export class TcpSource implements ByteSource {
 
   async stop(): Promise<void> {
     this.stopped = true;
-    clearTimeout(this.timer);
+    this.retry.cancel();
     const socket = this.socket;
     this.socket = undefined;
     if (socket !== undefined && !socket.destroyed) {
@@ -50,8 +44,7 @@ export class TcpSource implements ByteSource {
     socket.setKeepAlive(true, 10_000);
     socket.on('data', (chunk: Buffer) => this.sink?.bytes(chunk));
     socket.once('connect', () => {
-      this.attempt = 0;
-      this.lostReported = false;
+      this.retry.succeeded();
       this.log.info(`connected to ${this.description}`);
       this.sink?.event({ kind: 'open', detail: this.description });
     });
@@ -66,12 +59,7 @@ export class TcpSource implements ByteSource {
   private lost(socket: Socket, reason: string): void {
     if (this.stopped || socket !== this.socket) return;
     this.socket = undefined;
-    const delay = backoffDelay(this.options.backoff ?? DEFAULT_BACKOFF, this.attempt++);
-    const message = `${this.description}: ${reason}; retrying in ${(delay / 1000).toFixed(1)} s`;
-    if (this.lostReported) this.log.debug(message);
-    else this.log.warn(message);
-    this.lostReported = true;
+    const delay = this.retry.schedule(this.description, reason, () => this.connect());
     this.sink?.event({ kind: 'closed', detail: reason, retryInMs: delay });
-    this.timer = setTimeout(() => this.connect(), delay);
   }
 }

@@ -3,17 +3,16 @@ import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { Bridge } from '../../src/bridge/bridge.js';
 import { encodeMeterTelegram } from '../../src/encode/meter-telegram.js';
 import { HaIntegration } from '../../src/ha/ha-integration.js';
 import { createLogger } from '../../src/log.js';
-import { MqttPublisher } from '../../src/mqtt/mqtt-publisher.js';
 import { LiveState } from '../../src/web/live-state.js';
 import {
   type FakeHomeAssistant,
   REAL_HA_COMMANDS,
   startFakeHomeAssistant,
 } from '../support/fake-home-assistant.js';
+import { bridgeWithoutBroker } from '../support/offline-bridge.js';
 import { PushSource } from '../support/push-source.js';
 import { concatBytes } from '../support/vectors.js';
 
@@ -97,30 +96,7 @@ async function setup(options: {
   const logger = createLogger({ level: 'debug', writer: { write: (l) => log.push(l) } });
   const source = new PushSource();
   // No broker: this test is about Home Assistant's API, and MQTT being down must not matter to it.
-  const mqtt = new MqttPublisher(
-    {
-      url: 'mqtt://127.0.0.1:1',
-      username: undefined,
-      password: undefined,
-      caFile: undefined,
-      clientId: 'ha-test',
-      statusTopic: 's',
-      birthTopic: undefined,
-      backoff: { initialMs: 10_000, maxMs: 10_000 },
-    },
-    createLogger({ level: 'error', writer: { write: () => {} } }),
-  );
-  const bridge = new Bridge(
-    {
-      keys: { encryptionKey: options.bridgeKey ?? KEY },
-      topicPrefix: 'p',
-      discoveryPrefix: 'homeassistant',
-      discovery: true,
-      staleTimeoutS: 30,
-      logConsole: false,
-    },
-    { source, mqtt, log: logger },
-  );
+  const bridge = bridgeWithoutBroker(options.bridgeKey ?? KEY, source, logger);
   const live = new LiveState(bridge);
   const stateDir = options.stateDir ?? mkdtempSync(join(tmpdir(), 'ha-state-'));
   const integration = new HaIntegration(

@@ -3,12 +3,11 @@ import { mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { Bridge } from '../../src/bridge/bridge.js';
 import { encodeMeterTelegram } from '../../src/encode/meter-telegram.js';
 import type { LocalTime } from '../../src/encode/push-layouts.js';
-import { createLogger, silentLogger } from '../../src/log.js';
-import { MqttPublisher } from '../../src/mqtt/mqtt-publisher.js';
+import { createLogger } from '../../src/log.js';
 import { InfluxWriter } from '../../src/sinks/influx-writer.js';
+import { bridgeWithoutBroker } from '../support/offline-bridge.js';
 import { PushSource } from '../support/push-source.js';
 import { concatBytes } from '../support/vectors.js';
 import { startVictoriaMetrics, type VictoriaMetrics } from '../support/victoria-metrics.js';
@@ -88,30 +87,7 @@ describe('InfluxDB v2 output', () => {
     const queueDir = mkdtempSync(join(tmpdir(), 'influx-queue-'));
     const logLines: string[] = [];
     const source = new PushSource();
-    const mqtt = new MqttPublisher(
-      {
-        url: 'mqtt://127.0.0.1:1',
-        username: undefined,
-        password: undefined,
-        caFile: undefined,
-        clientId: 'x',
-        statusTopic: 's',
-        birthTopic: undefined,
-        backoff: { initialMs: 60_000, maxMs: 60_000 },
-      },
-      silentLogger,
-    );
-    const bridge = new Bridge(
-      {
-        keys: { encryptionKey: KEY },
-        topicPrefix: 'p',
-        discoveryPrefix: 'homeassistant',
-        discovery: false,
-        staleTimeoutS: 30,
-        logConsole: false,
-      },
-      { source, mqtt, log: silentLogger },
-    );
+    const bridge = bridgeWithoutBroker(KEY, source);
     const writer = new InfluxWriter(
       bridge,
       {

@@ -4,11 +4,10 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { Bridge } from '../../src/bridge/bridge.js';
 import { silentLogger } from '../../src/log.js';
-import { MqttPublisher } from '../../src/mqtt/mqtt-publisher.js';
 import { startWebServer } from '../../src/web/web-server.js';
 import { freePort } from '../support/mosquitto.js';
+import { bridgeWithoutBroker } from '../support/offline-bridge.js';
 import { PushSource } from '../support/push-source.js';
 import { concatBytes, framesOf, hex, VECTORS, type Vector } from '../support/vectors.js';
 
@@ -25,30 +24,7 @@ describe('Prometheus /metrics', () => {
   }, async () => {
     const vkw = VECTORS[5] as Vector;
     const source = new PushSource();
-    const mqtt = new MqttPublisher(
-      {
-        url: 'mqtt://127.0.0.1:1',
-        username: undefined,
-        password: undefined,
-        caFile: undefined,
-        clientId: 'x',
-        statusTopic: 's',
-        birthTopic: undefined,
-        backoff: { initialMs: 60_000, maxMs: 60_000 },
-      },
-      silentLogger,
-    );
-    const bridge = new Bridge(
-      {
-        keys: { encryptionKey: hex(vkw.key_hex as string) },
-        topicPrefix: 'p',
-        discoveryPrefix: 'homeassistant',
-        discovery: false,
-        staleTimeoutS: 30,
-        logConsole: false,
-      },
-      { source, mqtt, log: silentLogger },
-    );
+    const bridge = bridgeWithoutBroker(hex(vkw.key_hex as string), source);
     bridge.start();
     const web = await startWebServer(
       bridge,
