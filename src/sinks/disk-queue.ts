@@ -60,6 +60,9 @@ export class DiskQueue {
   peek(): { lines: string[]; ack(): void } | undefined {
     const oldest = this.segments[0];
     if (oldest === undefined) return undefined;
+    // Sealed while it is in flight: lines that arrive meanwhile go to a new segment, or ack() would
+    // delete them with it.
+    if (oldest === this.segments.at(-1)) this.linesInNewest = SEGMENT_LINES;
     const lines = this.read(oldest);
     return {
       lines,

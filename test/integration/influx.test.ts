@@ -68,12 +68,18 @@ function telegram(n: number, at: number): Uint8Array {
   );
 }
 
-async function until<T>(probe: () => Promise<T | undefined>, what: string, timeoutMs = 20_000): Promise<T> {
+async function until<T>(
+  probe: () => Promise<T | undefined>,
+  what: string,
+  timeoutMs = 20_000,
+  detail?: () => string,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await probe();
     if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    if (Date.now() > deadline)
+      throw new Error(`timed out waiting for ${what}${detail === undefined ? '' : `: ${detail()}`}`);
     await new Promise((r) => setTimeout(r, 200));
   }
 }
@@ -134,10 +140,18 @@ describe('InfluxDB v2 output', () => {
     await vm.start();
     for (let n = 23; n < 25; n++) source.push(telegram(n, at(n)));
 
-    const all = await until(async () => {
-      const series = await vm.exportSeries('{__name__="smart_meter_energy_in"}');
-      return series[0] !== undefined && series[0].values.length >= 25 ? series[0] : undefined;
-    }, 'all 25 points');
+    let seen = 0;
+    const all = await until(
+      async () => {
+        const series = await vm.exportSeries('{__name__="smart_meter_energy_in"}');
+        seen = series[0]?.values.length ?? 0;
+        return series[0] !== undefined && series[0].values.length >= 25 ? series[0] : undefined;
+      },
+      'all 25 points',
+      40_000,
+      () =>
+        `saw ${seen}; writer wrote ${writer.written}; queue ${readdirSync(queueDir).join(',')}; log ${logLines.join(' | ')}`,
+    );
     await new Promise((r) => setTimeout(r, 1500));
     const settled = (await vm.exportSeries('{__name__="smart_meter_energy_in"}'))[0] ?? all;
     assert.deepEqual(
