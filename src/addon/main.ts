@@ -104,7 +104,14 @@ async function main(): Promise<number> {
     return 1;
   }
   log.info(describeConfig(config));
-  const running = await startBridge(config, log);
+  let running: Awaited<ReturnType<typeof startBridge>>;
+  try {
+    running = await startBridge(config, log);
+  } catch (error) {
+    // An unreadable CA file or a serial driver that does not load: one line in the Log tab, not a stack.
+    log.error(`could not start / Start fehlgeschlagen: ${(error as Error).message}`);
+    return 1;
+  }
   const signal = await waitForSignal();
   log.info(`${signal}: publishing offline and stopping`);
   await running.stop();

@@ -2,17 +2,12 @@ import { Bridge } from '../bridge/bridge.js';
 import type { BridgeConfig, SourceConfig } from '../config/config.js';
 import { describeConfig } from '../config/config.js';
 import { loadConfig } from '../config/load.js';
-import { HaIntegration } from '../ha/ha-integration.js';
 import { createLogger, type Logger } from '../log.js';
 import { MqttPublisher } from '../mqtt/mqtt-publisher.js';
 import { statusTopic } from '../mqtt/topics.js';
-import { InfluxWriter } from '../sinks/influx-writer.js';
 import { parseDsn, SentryReporter } from '../sinks/sentry.js';
 import type { ByteSource } from '../source/byte-source.js';
 import { CaptureFile } from '../source/capture-file.js';
-import { ReplaySource } from '../source/replay-source.js';
-import { SerialSource } from '../source/serial-source.js';
-import { TcpSource } from '../source/tcp-source.js';
 import { VERSION } from '../version.js';
 import { startWebServer, type WebServer } from '../web/web-server.js';
 import type { CliIo } from './io.js';
@@ -23,14 +18,16 @@ import { waitForSignal } from './signals.js';
  * starts; after that nothing but a signal ends it (SIGTERM → `offline` published → exit 0).
  */
 
-export function createSource(config: SourceConfig, log: Logger): ByteSource {
+// Sources and sinks are loaded only when configured: a bridge on ser2net does not hold serialport's
+// native binding, one without InfluxDB or Home Assistant not their code (the heap is mostly module code).
+async function createSource(config: SourceConfig, log: Logger): Promise<ByteSource> {
   switch (config.kind) {
     case 'serial':
-      return new SerialSource(config, log.child('serial'));
+      return new (await import('../source/serial-source.js')).SerialSource(config, log.child('serial'));
     case 'tcp':
-      return new TcpSource(config, log.child('tcp'));
+      return new (await import('../source/tcp-source.js')).TcpSource(config, log.child('tcp'));
     case 'replay':
-      return new ReplaySource(config, log.child('replay'));
+      return new (await import('../source/replay-source.js')).ReplaySource(config, log.child('replay'));
   }
 }
 
@@ -82,7 +79,14 @@ export async function runBridge(args: readonly string[], io: CliIo): Promise<num
   });
   if (sentry !== undefined) reportCrashes(sentry, log);
   log.info(`smartmeter-bridge ${VERSION}: ${describeConfig(config)}`);
-  const bridge = await startBridge(config, log);
+  let bridge: Awaited<ReturnType<typeof startBridge>>;
+  try {
+    bridge = await startBridge(config, log);
+  } catch (error) {
+    // An unreadable CA file or a serial driver that does not load: one line, not a stack trace.
+    log.error(`could not start: ${(error as Error).message}`);
+    return 1;
+  }
   const signal = await waitForSignal();
   log.info(`${signal}: stopping`);
   await bridge.stop();
@@ -118,7 +122,7 @@ export async function startBridge(
       logConsole: config.logConsole,
     },
     {
-      source: createSource(config.source, log),
+      source: await createSource(config.source, log),
       mqtt,
       log,
       tap: capture === undefined ? undefined : (chunk) => capture.append(chunk),
@@ -141,7 +145,7 @@ export async function startBridge(
   const ha =
     config.homeAssistant === undefined
       ? undefined
-      : new HaIntegration(
+      : new (await import('../ha/ha-integration.js')).HaIntegration(
           bridge,
           web?.live,
           {
@@ -154,7 +158,13 @@ export async function startBridge(
         );
   ha?.start();
   const influx =
-    config.influx === undefined ? undefined : new InfluxWriter(bridge, config.influx, log.child('influxdb'));
+    config.influx === undefined
+      ? undefined
+      : new (await import('../sinks/influx-writer.js')).InfluxWriter(
+          bridge,
+          config.influx,
+          log.child('influxdb'),
+        );
   influx?.start();
   return {
     bridge,

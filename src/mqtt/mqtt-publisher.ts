@@ -55,10 +55,13 @@ export class MqttPublisher {
       connectTimeout: 10_000,
       reconnectPeriod: backoff.initialMs,
       queueQoSZero: false,
+      // Otherwise mqtt-packet pre-builds 65,536 two-byte Buffers for packet ids: ~6 MB of heap that a
+      // bridge publishing one telegram per 5 s never needs, and a third of its memory.
+      writeCache: false,
       will: { topic: o.statusTopic, payload: Buffer.from('offline'), qos: 1, retain: true },
       ...(o.username === undefined ? {} : { username: o.username }),
       ...(o.password === undefined ? {} : { password: o.password }),
-      ...(o.caFile === undefined ? {} : { ca: readFileSync(o.caFile) }),
+      ...(o.caFile === undefined ? {} : { ca: readCaFile(o.caFile) }),
     };
     const client = mqtt.connect(o.url, clientOptions);
     this.client = client;
@@ -140,4 +143,14 @@ function describeMqttError(error: Error & { code?: unknown }): string {
 /** mqtt://user:secret@host → mqtt://user:***@host */
 export function redactUrl(url: string): string {
   return url.replace(/(\/\/[^:/@]*:)[^@]*@/, '$1***@');
+}
+
+function readCaFile(path: string): Buffer {
+  try {
+    return readFileSync(path);
+  } catch (error) {
+    throw new Error(
+      `the MQTT CA file ${path} cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'})`,
+    );
+  }
 }

@@ -70,6 +70,9 @@ export class SerialSource implements ByteSource {
       parity: this.options.parity,
       dataBits: this.options.dataBits,
       stopBits: this.options.stopBits,
+      // At 2400 baud a read returns at most a few hundred bytes; the default 64 KiB read pool would be
+      // pinned by every chunk still referenced and makes up most of the bridge's external memory.
+      highWaterMark: 4096,
       autoOpen: false,
     });
     this.port = port;

@@ -88,6 +88,20 @@ describe('smartmeter-bridge run: configuration errors', () => {
       assert.ok(!output.includes(KEY.slice(4)), 'the key is not echoed');
     });
   }
+
+  it('an MQTT CA file that cannot be read: one clear line after the start-up line, exit 1, no stack trace', async () => {
+    const missing = join(mkdtempSync(join(tmpdir(), 'smb-ca-')), 'ca.pem');
+    const args = ['run', '--key', KEY, '--device', 'tcp://127.0.0.1:9', '--mqtt-ca', missing];
+    const { code, output } = await runToEnd(args);
+    assert.equal(code, 1, output);
+    const errors = output.split('\n').filter((line) => line.includes('ERROR'));
+    assert.deepEqual(errors.length, 1, output);
+    assert.match(
+      errors[0] ?? '',
+      new RegExp(`could not start: the MQTT CA file ${missing} cannot be read \\(ENOENT\\)`),
+    );
+    assert.doesNotMatch(output, /\bat .*\.(ts|js):\d+/, 'no stack trace');
+  });
 });
 
 describe('smartmeter-bridge run: serial (pty) → Mosquitto', () => {
