@@ -105,10 +105,7 @@ describe('Energy dashboard preferences', () => {
     assert.equal(grid['cost_adjustment_day'], 0.5);
     assert.deepEqual(grid['power'], [{ stat_rate: 'sensor.p' }]);
     assert.deepEqual((grid['flow_from'] as unknown[])[0], other);
-    assert.equal(
-      ((grid['flow_from'] as Record<string, unknown>[])[1] ?? {})['stat_energy_from'],
-      METER.energyIn,
-    );
+    assert.equal((grid['flow_from'] as Record<string, unknown>[])[1]?.['stat_energy_from'], METER.energyIn);
   });
 
   it('a unified grid source of another meter stays; ours is added beside it', () => {

@@ -153,7 +153,7 @@ describe('web page in Chromium', () => {
     await page.waitForFunction(
       () =>
         ['s1', 's2', 's3', 's4', 's5'].every(
-          (s) => document.querySelector('[data-step="' + s + '"]')?.getAttribute('data-state') === 'ok',
+          (s) => document.querySelector(`[data-step="${s}"]`)?.getAttribute('data-state') === 'ok',
         ),
       undefined,
       { timeout: 5000 },
