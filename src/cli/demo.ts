@@ -83,8 +83,10 @@ export async function runDemo(args: readonly string[], io: CliIo): Promise<numbe
   bridge.listen({
     telegram: (t) => {
       const v = t.values;
+      // Fixed decimals, so that the columns stay put while the values change.
+      const fixed = (n: unknown, digits: number): string => (typeof n === 'number' ? n.toFixed(digits) : '?');
       io.stdout(
-        `${t.time ?? ''}  power ${v.power ?? '?'} W  import ${v.energy_in ?? '?'} kWh  export ${v.energy_out ?? '?'} kWh  L1 ${v.voltage_l1 ?? '?'} V\n`,
+        `${t.time ?? ''}  power ${fixed(v.power, 0)} W  import ${fixed(v.energy_in, 3)} kWh  export ${fixed(v.energy_out, 3)} kWh  L1 ${fixed(v.voltage_l1, 1)} V\n`,
       );
     },
   });
