@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import { Ajv } from 'ajv';
 import { parse } from 'yaml';
 
@@ -102,10 +103,41 @@ describe('add-on files', () => {
     const icon = readFileSync(new URL('icon.png', root));
     assert.equal(icon.subarray(1, 4).toString('latin1'), 'PNG');
     assert.deepEqual([icon.readUInt32BE(16), icon.readUInt32BE(20)], [128, 128]);
-    assert.equal(
-      (read('apparmor.txt').match(/^profile /gm) ?? []).length,
-      1,
-      'exactly one top-level profile',
-    );
+  });
+
+  describe('the AppArmor profile', () => {
+    const profile = read('apparmor.txt');
+    const rules = profile
+      .split('\n')
+      .map((line) => line.trim())
+      .filter((line) => line !== '' && !line.startsWith('#'));
+
+    it('has the one profile line the Supervisor renames (its regex), and does not name itself', () => {
+      const names = [...profile.matchAll(/^profile ([^ ]+).*$/gm)].map((m) => m[1]);
+      assert.deepEqual(names, ['smartmeter_bridge']);
+      // Only the profile line is renamed to the full slug: a peer=smartmeter_bridge elsewhere would not match.
+      assert.equal(rules.filter((rule) => rule.includes('smartmeter_bridge')).length, 1);
+    });
+
+    it("compiles with AppArmor's own parser (apparmor_parser, Debian's apparmor package)", () => {
+      const parser = ['/usr/sbin/apparmor_parser', '/sbin/apparmor_parser'].find((p) => existsSync(p));
+      assert.ok(parser, 'apparmor_parser is missing: apt-get install apparmor');
+      // -Q: compile everything, load nothing into the kernel (none here); -K: no cache.
+      execFileSync(parser, ['-Q', '-K', fileURLToPath(new URL('apparmor.txt', root))], { stdio: 'pipe' });
+    });
+
+    it('lets the bridge stop cleanly, resolve core-mosquitto, load Node and read the adapter', () => {
+      const needed: [string, string][] = [
+        ['signal (receive),', 'SIGTERM from Docker via docker-init, so that offline is published'],
+        ['network inet dgram,', 'DNS (UDP) for core-mosquitto and the Supervisor'],
+        ['network inet stream,', 'MQTT, Supervisor and Home Assistant APIs'],
+        ['/usr/share/** r,', "Alpine's Node.js reads its ICU data there"],
+        ['/app/node_modules/**.node mr,', "serialport's native binding is mapped"],
+        ['/dev/tty* rw,', 'the M-Bus adapter'],
+        ['/sys/devices/** r,', 'the USB identity that finds a re-enumerated adapter'],
+        ['/data/** rw,', 'options.json, the Energy dashboard marker, the InfluxDB queue'],
+      ];
+      for (const [rule, why] of needed) assert.ok(rules.includes(rule), `${rule} (${why})`);
+    });
   });
 });
