@@ -20,10 +20,14 @@ const PREFIX = 'bench/smart_meter';
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-function rssMiB(pid: number): number {
+type Rss = { telegrams: number; total: number; anon: number };
+
+/** VmRSS, and the anonymous part of it: the rest is mostly the node executable's pages, shared and reclaimable. */
+function rssMiB(pid: number, telegrams: number): Rss {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const kib = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? Number.NaN);
-  return kib / 1024;
+  const field = (name: string): number =>
+    Number(new RegExp(`${name}:\\s+(\\d+)`).exec(status)?.[1] ?? Number.NaN) / 1024;
+  return { telegrams, total: field('VmRSS'), anon: field('RssAnon') };
 }
 
 function percentile(sorted: readonly number[], p: number): number {
@@ -108,7 +112,7 @@ latencies.sort((a, b) => a - b);
 // 14 hours of telegrams). At most MAX_IN_FLIGHT unpublished telegrams: past that the bench would measure
 // its own backlog in the broker connection, not the bridge's footprint.
 const MAX_IN_FLIGHT = 20;
-const rss: { telegrams: number; mib: number }[] = [{ telegrams: 0, mib: rssMiB(child.pid ?? 0) }];
+const rss: Rss[] = [rssMiB(child.pid ?? 0, 0)];
 const base = recorder.messages.length;
 const started = performance.now();
 for (let sent = 1; sent <= LOAD_TELEGRAMS; sent++) {
@@ -116,7 +120,7 @@ for (let sent = 1; sent <= LOAD_TELEGRAMS; sent++) {
   while (sent - (recorder.messages.length - base) > MAX_IN_FLIGHT) await sleep(1);
   if (sent % 2500 === 0) {
     await sleep(200);
-    rss.push({ telegrams: sent, mib: rssMiB(child.pid ?? 0) });
+    rss.push(rssMiB(child.pid ?? 0, sent));
   }
 }
 const loadSeconds = (performance.now() - started) / 1000;
@@ -134,7 +138,10 @@ console.log(
   `bridge: end-to-end latency pty → bridge → Mosquitto → subscriber over ${latencies.length} telegrams: p50 ${f(percentile(latencies, 50))} ms, p99 ${f(percentile(latencies, 99))} ms, max ${f(latencies.at(-1) ?? Number.NaN)} ms; target p99 < 20 ms`,
 );
 console.log(
-  `bridge: RSS (node ${CHILD_NODE_OPTIONS || 'without flags'}) ${rss.map((r) => `${r.mib.toFixed(1)} MiB @${r.telegrams}`).join(', ')} telegrams; target < 80 MB, flat`,
+  `bridge: RSS (node ${process.version} ${CHILD_NODE_OPTIONS || 'without flags'}) ${rss.map((r) => `${r.total.toFixed(1)} MiB @${r.telegrams}`).join(', ')} telegrams; target < 80 MB, flat`,
+);
+console.log(
+  `bridge: of which anonymous (heap, buffers; the rest is the node executable's pages) ${rss.map((r) => `${r.anon.toFixed(1)} MiB`).join(', ')}`,
 );
 console.log(
   `bridge: ${received} json messages received for ${LATENCY_SAMPLES + LOAD_TELEGRAMS} telegrams after warm-up; load ${(LOAD_TELEGRAMS / loadSeconds).toFixed(0)} telegrams/s sustained`,
