@@ -1,4 +1,5 @@
 import { VALUE_KEYS, type ValueKey, type ValueKeySpec } from '../meter/value-keys.js';
+import { VALUE_NAMES } from '../meter/value-names.js';
 import { VERSION } from '../version.js';
 import { type DiagnosticName, diagnosticTopic, stateTopic, stateTopicUnit, statusTopic } from './topics.js';
 
@@ -27,27 +28,6 @@ const MANUFACTURERS: Readonly<Record<string, string>> = {
   ISK: 'Iskraemeco',
   LGZ: 'Landis+Gyr',
   SMS: 'Siemens',
-};
-
-const NAMES: Readonly<Record<ValueKey, string>> = {
-  energy_in: 'Energy import',
-  energy_out: 'Energy export',
-  reactive_energy_in: 'Reactive energy import',
-  reactive_energy_out: 'Reactive energy export',
-  power_in: 'Power import',
-  power_out: 'Power export',
-  power: 'Power',
-  reactive_power_in: 'Reactive power import',
-  reactive_power_out: 'Reactive power export',
-  voltage_l1: 'Voltage L1',
-  voltage_l2: 'Voltage L2',
-  voltage_l3: 'Voltage L3',
-  current_l1: 'Current L1',
-  current_l2: 'Current L2',
-  current_l3: 'Current L3',
-  power_factor: 'Power factor',
-  meter_id: 'Meter number',
-  device_name: 'Logical device name',
 };
 
 const PRECISION: Partial<Record<ValueKey, number>> = {
@@ -142,7 +122,7 @@ function valueComponent(
     platform: 'sensor',
     unique_id: `${objectId}_${spec.key}`,
     default_entity_id: `sensor.${objectId}_${spec.key}`,
-    name: NAMES[spec.key],
+    name: VALUE_NAMES[spec.key].en,
     state_topic: stateTopic(input.topicPrefix, spec.key),
     ...(spec.deviceClass === undefined ? {} : { device_class: spec.deviceClass }),
     ...(spec.stateClass === undefined ? {} : { state_class: spec.stateClass }),

@@ -3,6 +3,12 @@
  * feed next to it and redraws. Every URL is relative (ingress serves it under a prefix). Texts in English
  * and German, chosen by the browser's language.
  */
+import { VALUE_KEYS } from '../meter/value-keys.js';
+import { VALUE_NAMES } from '../meter/value-names.js';
+
+// The page's own copies of the value names and units, so that it never disagrees with discovery.
+const UNITS = Object.fromEntries(VALUE_KEYS.map((spec) => [spec.key, spec.unit ?? '']));
+
 export const PAGE = `<!doctype html>
 <html><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <title>Smart Meter Bridge</title>
@@ -15,8 +21,11 @@ header h1{font-size:1.2rem;margin:0;flex:1}
 main{display:grid;grid-template-columns:repeat(auto-fit,minmax(330px,1fr));gap:1rem;padding:1rem 1.25rem}
 section{background:#fff;border:1px solid var(--line);border-radius:8px;padding:.75rem 1rem}
 section h2{font-size:1rem;margin:.1rem 0 .6rem}
-table{border-collapse:collapse;width:100%}td{padding:.2rem .4rem;border-bottom:1px solid var(--line)}
-td.n{text-align:right;font-variant-numeric:tabular-nums}td.u{color:var(--muted);width:4.5rem;white-space:nowrap}
+section.wide{grid-column:1/-1}
+table{border-collapse:collapse;width:100%}td{padding:.2rem .4rem;border-bottom:1px solid var(--line);vertical-align:top}
+td.k small{display:block;color:var(--muted);font-size:.75rem;overflow-wrap:anywhere}
+td.n{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}td.s{text-align:right;white-space:nowrap}
+td.u{color:var(--muted);width:1%;white-space:nowrap}
 .step{display:flex;gap:.6rem;align-items:flex-start;padding:.35rem 0;border-bottom:1px solid var(--line)}
 .dot{width:.8rem;height:.8rem;border-radius:50%;margin-top:.3rem;flex:none;background:var(--idle)}
 .ok .dot{background:var(--ok)}.bad .dot{background:var(--bad)}.warn .dot{background:var(--warn)}
@@ -38,10 +47,10 @@ a.button{display:inline-block;padding:.4rem .8rem;border-radius:4px;background:#
 <section><h2 data-t="pipeline">What arrives</h2><div id="steps"></div></section>
 <section><h2 data-t="power">Power, last minutes</h2><canvas id="chart" width="640" height="170"></canvas>
 <div class="legend"><span style="color:#ef6c00">■ <b data-t="import">import</b></span><span style="color:#2e7d32">■ <b data-t="export">export</b></span></div></section>
-<section><h2 data-t="raw">Last telegrams</h2>
+<section class="wide"><h2 data-t="raw">Last telegrams</h2>
 <div class="legend"><span class="mbus-header">M-Bus</span><span class="mbus-control">C A CI</span><span class="transport">STSAP DTSAP</span><span class="glo-header" data-t="glo">DLMS ciphering header</span><span class="payload" data-t="payload">payload</span></div>
 <div id="raw"></div><a class="button" href="capture.bin" download data-t="download">Download raw capture</a></section>
-<section id="entitiesBox" hidden><h2 data-t="entities">Home Assistant entities</h2><table id="entities"></table></section>
+<section id="entitiesBox" class="wide" hidden><h2 data-t="entities">Home Assistant entities</h2><table id="entities"></table></section>
 </main>
 <script>
 "use strict";
@@ -71,17 +80,22 @@ var T = {
 };
 function t(k) { var e = T[k]; return e ? e[de ? 1 : 0] : k; }
 document.querySelectorAll("[data-t]").forEach(function (el) { el.textContent = t(el.getAttribute("data-t")); });
-var UNITS = { energy_in: "kWh", energy_out: "kWh", reactive_energy_in: "kvarh", reactive_energy_out: "kvarh", power_in: "W", power_out: "W", power: "W",
-  reactive_power_in: "var", reactive_power_out: "var", voltage_l1: "V", voltage_l2: "V", voltage_l3: "V", current_l1: "A", current_l2: "A", current_l3: "A" };
+var UNITS = ${JSON.stringify(UNITS)};
+var NAMES = ${JSON.stringify(VALUE_NAMES)};
 var STEP_CODES = { s2: ["CHECKSUM", "TRUNCATED", "FRAME_INVALID"], s3: ["SEGMENT_MISSING"], s4: ["NO_KEY", "WRONG_KEY", "AUTH_FAILED", "AXDR_INVALID", "UNSUPPORTED"], s5: ["COUNTER_REPLAY", "ENERGY_DECREASED"] };
 function el(tag, cls, text) { var e = document.createElement(tag); if (cls) e.className = cls; if (text !== undefined) e.textContent = text; return e; }
-function row(cells) { var tr = el("tr"); cells.forEach(function (c) { tr.append(el("td", c[1], c[0])); }); return tr; }
 function explain(err) { return err ? (T[err.code] ? t(err.code) + " (" + err.code + ")" : err.code + ": " + err.message) : ""; }
 function render(s) {
   var tg = s.telegram;
   document.getElementById("meter").textContent = tg ? t("meter") + " " + (tg.meter_id || tg.system_title || "?") + ", " + (tg.time || "") : t("none");
   var values = document.getElementById("values"); values.replaceChildren();
-  if (tg) Object.keys(tg.values).forEach(function (k) { values.append(row([[k, ""], [String(tg.values[k]), "n"], [UNITS[k] || "", "u"]])); });
+  if (tg) Object.keys(tg.values).forEach(function (k) {
+    var v = tg.values[k], tr = el("tr"), name = el("td", "k", NAMES[k] ? NAMES[k][de ? "de" : "en"] : k);
+    name.append(el("small", "", k)); tr.setAttribute("data-key", k); tr.append(name);
+    if (typeof v === "number") { tr.append(el("td", "n", String(v))); tr.append(el("td", "u", UNITS[k] || "")); }
+    else { var text = el("td", "s", String(v)); text.colSpan = 2; tr.append(text); }
+    values.append(tr);
+  });
   var st = s.stats, err = st.lastError, decodedLast = st.lastTelegramAt || 0;
   var recentErr = err && err.at >= decodedLast ? err : null;
   function stepState(id, count, extraBad) {

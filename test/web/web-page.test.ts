@@ -115,7 +115,7 @@ async function startBridge(meterKey: Buffer, bridgeKey: Buffer): Promise<Running
 
 async function valuesOnPage(page: Page): Promise<Record<string, string>> {
   return page.$$eval('#values tr', (rows) =>
-    Object.fromEntries(rows.map((r) => [r.children[0]?.textContent ?? '', r.children[1]?.textContent ?? ''])),
+    Object.fromEntries(rows.map((r) => [r.getAttribute('data-key') ?? '', r.children[1]?.textContent ?? ''])),
   );
 }
 
@@ -150,6 +150,11 @@ describe('web page in Chromium', () => {
     for (const key of ['meter_id', 'device_name', 'voltage_l1', 'energy_in']) assert.ok(key in shown, key);
     assert.equal(shown['meter_id'], telegram.meterId);
     assert.match(shown['energy_in'] ?? '', /^\d+\.\d+$/);
+    // Each row is named as in Home Assistant, with its key beneath and its unit beside it.
+    const energyRow = await page.$$eval('#values tr[data-key="energy_in"] td', (cells) =>
+      cells.map((c) => c.textContent),
+    );
+    assert.deepEqual([energyRow[0], energyRow[2]], ['Energy importenergy_in', 'kWh']);
     await page.waitForFunction(
       () =>
         ['s1', 's2', 's3', 's4', 's5'].every(

@@ -1,0 +1,27 @@
+import type { ValueKey } from './value-keys.js';
+
+/**
+ * What each value is called where a person reads it: the English name is the Home Assistant entity's
+ * name (discovery), and the web page shows the German one to German browsers. "Import" is what the
+ * household draws from the grid (Bezug), "export" what it feeds in (Einspeisung).
+ */
+export const VALUE_NAMES: Readonly<Record<ValueKey, { readonly en: string; readonly de: string }>> = {
+  energy_in: { en: 'Energy import', de: 'Energie Bezug' },
+  energy_out: { en: 'Energy export', de: 'Energie Einspeisung' },
+  reactive_energy_in: { en: 'Reactive energy import', de: 'Blindenergie Bezug' },
+  reactive_energy_out: { en: 'Reactive energy export', de: 'Blindenergie Einspeisung' },
+  power_in: { en: 'Power import', de: 'Leistung Bezug' },
+  power_out: { en: 'Power export', de: 'Leistung Einspeisung' },
+  power: { en: 'Power', de: 'Leistung' },
+  reactive_power_in: { en: 'Reactive power import', de: 'Blindleistung Bezug' },
+  reactive_power_out: { en: 'Reactive power export', de: 'Blindleistung Einspeisung' },
+  voltage_l1: { en: 'Voltage L1', de: 'Spannung L1' },
+  voltage_l2: { en: 'Voltage L2', de: 'Spannung L2' },
+  voltage_l3: { en: 'Voltage L3', de: 'Spannung L3' },
+  current_l1: { en: 'Current L1', de: 'Strom L1' },
+  current_l2: { en: 'Current L2', de: 'Strom L2' },
+  current_l3: { en: 'Current L3', de: 'Strom L3' },
+  power_factor: { en: 'Power factor', de: 'Leistungsfaktor' },
+  meter_id: { en: 'Meter number', de: 'Zählernummer' },
+  device_name: { en: 'Logical device name', de: 'Logischer Gerätename' },
+};
