@@ -78,6 +78,15 @@ describe('add-on files', () => {
     }
   });
 
+  it('the manual (DOCS.md) explains every option, in its English and in its German part', () => {
+    const [english = '', german = ''] = read('DOCS.md').split(/^---$/m);
+    assert.match(german, /\(Deutsch\)/, 'the German part follows the --- line');
+    for (const key of Object.keys(config['schema'] as object)) {
+      assert.ok(english.includes(`\`${key}\``), `English manual: ${key}`);
+      assert.ok(german.includes(`\`${key}\``), `German manual: ${key}`);
+    }
+  });
+
   it("the add-on's version is the package's", () => {
     assert.equal(config['version'], (JSON.parse(read('package.json')) as { version: string }).version);
   });
