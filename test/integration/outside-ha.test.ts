@@ -1,17 +1,19 @@
 import assert from 'node:assert/strict';
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingHttpHeaders } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
+import { loadConfig } from '../../src/config/load.js';
 import { parseDsn, scrub } from '../../src/sinks/sentry.js';
 
 /**
  * Running without Home Assistant OS: the compose file as a real compose implementation resolves it, Sentry
- * reports (only when SENTRY_URL is set, never with the key), and the udev rule for a stable device name.
+ * reports (only when SENTRY_URL is set, never with the key), the udev rule for a stable device name, and
+ * the systemd unit as systemd itself checks it.
  */
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -195,5 +197,54 @@ describe('udev rule', () => {
     );
     assert.equal(missing.status, 1);
     assert.match(missing.stderr, /is not a USB serial adapter/);
+  });
+});
+
+describe('systemd unit (tools/smartmeter-bridge.service)', () => {
+  const unitFile = join(ROOT, 'tools', 'smartmeter-bridge.service');
+  const unit = readFileSync(unitFile, 'utf8');
+  const setting = (name: string): string | undefined => new RegExp(`^${name}=(.*)$`, 'm').exec(unit)?.[1];
+
+  it('passes systemd-analyze verify without a warning, and its sandbox rates OK', () => {
+    // systemd checks a unit by its file name: a copy under the unit's own name, outside /etc.
+    const dir = mkdtempSync(join(tmpdir(), 'unit-'));
+    const copy = join(dir, 'smartmeter-bridge.service');
+    writeFileSync(copy, unit);
+    const verify = spawnSync('systemd-analyze', ['verify', copy], { encoding: 'utf8' });
+    assert.equal(verify.status, 0, verify.stderr);
+    assert.equal(verify.stderr.trim(), '', 'no unknown keys or bad values');
+    const security = spawnSync('systemd-analyze', ['security', '--offline=yes', copy], { encoding: 'utf8' });
+    const exposure = Number(/Overall exposure level for .*?: (\d+\.\d+)/.exec(security.stdout)?.[1]);
+    assert.ok(exposure <= 5, `exposure ${exposure} (systemd rates ≤ 5 as OK); ${security.stderr}`);
+  });
+
+  it('starts the bridge with the variables of .env.example, and does not restart on a configuration error', () => {
+    const execStart = setting('ExecStart') ?? '';
+    const argv = execStart
+      .split(/\s+/)
+      .slice(execStart.split(/\s+/).findIndex((a) => a.endsWith('main.js')) + 1);
+    assert.equal(argv[0], 'run');
+    const env = Object.fromEntries(
+      readFileSync(join(ROOT, '.env.example'), 'utf8')
+        .split('\n')
+        .filter((line) => /^[A-Z_]+=/.test(line))
+        .map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]),
+    );
+    const filledIn = { ...env, SERIAL_KEY: KEY, MQTT_PASSWD: 'secret' };
+    const loaded = loadConfig({ argv: argv.slice(1), env: filledIn });
+    assert.ok(loaded.ok, loaded.ok ? '' : loaded.message);
+    assert.deepEqual(
+      [loaded.config.source.kind === 'serial' && loaded.config.source.device, loaded.config.httpPort],
+      ['/dev/smartmeter', 8099],
+    );
+    assert.equal(loaded.config.mqtt.url, 'mqtt://mosquitto:1883');
+
+    // The key left empty, as in .env.example: the exit status the unit must not restart on.
+    const run = spawnSync(process.execPath, ['--import', 'tsx', MAIN, ...argv], {
+      env: { PATH: process.env['PATH'], ...env },
+      encoding: 'utf8',
+    });
+    assert.equal(run.status, 2, run.stderr);
+    assert.equal(setting('RestartPreventExitStatus'), String(run.status));
   });
 });
