@@ -1,14 +1,24 @@
 import assert from 'node:assert/strict';
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { createServer, type IncomingHttpHeaders } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import mqtt from 'mqtt';
 import { parse } from 'yaml';
 import { loadConfig } from '../../src/config/load.js';
 import { parseDsn, scrub } from '../../src/sinks/sentry.js';
+import { freePort, MOSQUITTO, waitForPort } from '../support/mosquitto.js';
 
 /**
  * Running without Home Assistant OS: the compose file as a real compose implementation resolves it, Sentry
@@ -19,6 +29,18 @@ import { parseDsn, scrub } from '../../src/sinks/sentry.js';
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const MAIN = join(ROOT, 'src', 'cli', 'main.ts');
 const KEY = '48704F444F326D5050553033784C3333';
+
+type ResolvedCompose = { services: Record<string, Record<string, unknown>> };
+
+/** compose.yaml as Debian's docker-compose resolves it with an env file: no engine needed. */
+function resolveCompose(envFile: string): ResolvedCompose {
+  const output = execFileSync(
+    'docker-compose',
+    ['--project-directory', ROOT, '-f', join(ROOT, 'compose.yaml'), '--env-file', envFile, 'config'],
+    { encoding: 'utf8', env: { PATH: process.env['PATH'] } },
+  );
+  return parse(output) as ResolvedCompose;
+}
 
 describe('compose.yaml', () => {
   it('resolves with docker-compose (no engine needed) from the old project’s variables', () => {
@@ -37,23 +59,7 @@ describe('compose.yaml', () => {
         'SENTRY_URL=',
       ].join('\n'),
     );
-    const output = execFileSync(
-      'docker-compose',
-      [
-        '--project-directory',
-        ROOT,
-        '-f',
-        join(ROOT, 'compose.yaml'),
-        '--env-file',
-        join(dir, 'test.env'),
-        'config',
-      ],
-      {
-        encoding: 'utf8',
-        env: { PATH: process.env['PATH'] },
-      },
-    );
-    const resolved = parse(output) as { services: Record<string, Record<string, unknown>> };
+    const resolved = resolveCompose(join(dir, 'test.env'));
     const bridge = resolved.services['smartmeter-bridge'] ?? {};
     assert.deepEqual(bridge['devices'], ['/dev/serial/by-id/usb-FTDI_X-if00-port0:/dev/ttyUSB0']);
     const env = bridge['environment'] as Record<string, string>;
@@ -95,6 +101,65 @@ describe('compose.yaml', () => {
     );
     assert.notEqual(result.status, 0);
     assert.match(result.stderr, /SERIAL_KEY/);
+  });
+
+  it('its setup service writes a password file that Mosquitto can still read after it drops root', {
+    skip:
+      process.getuid?.() === 0 ? false : 'needs root: only a broker started as root drops to its own user',
+  }, async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'compose-mosquitto-'));
+    chmodSync(dir, 0o755);
+    writeFileSync(
+      join(dir, 'test.env'),
+      [`SERIAL_KEY=${KEY}`, 'MQTT_USER=meter', 'MQTT_PASSWD=s3cret'].join('\n'),
+    );
+    const setup = resolveCompose(join(dir, 'test.env')).services['mosquitto-passwd'] ?? {};
+    // The service's own command, with compose's $$ unescaped and its /out volume mapped to the folder.
+    const [shell = 'sh', flag = '-c', script = ''] = setup['entrypoint'] as string[];
+    execFileSync(shell, [flag, script.replaceAll('$$', '$').replaceAll('/out/', `${dir}/`)], {
+      env: { PATH: process.env['PATH'], ...(setup['environment'] as Record<string, string>) },
+    });
+    assert.equal(
+      statSync(join(dir, 'passwd')).mode & 0o777,
+      0o600,
+      'the hashes are readable by Mosquitto alone',
+    );
+
+    // mosquitto/mosquitto.conf as the mosquitto service mounts it, its container paths mapped to the folder.
+    const data = join(dir, 'data');
+    mkdirSync(data);
+    execFileSync('chown', ['mosquitto:mosquitto', data]);
+    const port = await freePort();
+    const mounted = readFileSync(join(ROOT, 'mosquitto', 'mosquitto.conf'), 'utf8');
+    const config = mounted
+      .replace(/^listener 1883$/m, `listener ${port} 127.0.0.1`)
+      .replace('/mosquitto/config/passwd', join(dir, 'passwd'))
+      .replace('/mosquitto/data/', `${data}/`);
+    assert.equal(config.split(dir).length - 1, 2, 'the password file and the data folder were mapped');
+    writeFileSync(join(dir, 'mosquitto.conf'), `${config}\nlog_dest stderr\n`);
+    const broker = spawn(MOSQUITTO, ['-c', join(dir, 'mosquitto.conf')], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let log = '';
+    broker.stderr?.on('data', (d: Buffer) => {
+      log += d.toString();
+    });
+    try {
+      await waitForPort(port, 5000).catch((error: Error) => assert.fail(`${error.message}\n${log}`));
+      const url = `mqtt://127.0.0.1:${port}`;
+      const client = await mqtt.connectAsync(url, {
+        username: 'meter',
+        password: 's3cret',
+        reconnectPeriod: 0,
+      });
+      await client.endAsync();
+      await assert.rejects(
+        mqtt.connectAsync(url, { username: 'meter', password: 'wrong', reconnectPeriod: 0 }),
+        /Bad username or password|Not authorized/,
+      );
+    } finally {
+      broker.kill('SIGKILL');
+    }
   });
 });
 

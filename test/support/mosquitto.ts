@@ -14,7 +14,7 @@ export const BROKER_USER = 'bridge';
 export const BROKER_PASSWORD = 'test-secret-4711';
 
 /** Debian installs the broker in /usr/sbin, which is not on every user's PATH. */
-const MOSQUITTO = existsSync('/usr/sbin/mosquitto') ? '/usr/sbin/mosquitto' : 'mosquitto';
+export const MOSQUITTO = existsSync('/usr/sbin/mosquitto') ? '/usr/sbin/mosquitto' : 'mosquitto';
 
 export type Mosquitto = {
   readonly port: number;
@@ -34,7 +34,7 @@ export async function freePort(): Promise<number> {
   });
 }
 
-async function waitForPort(port: number, timeoutMs: number): Promise<void> {
+export async function waitForPort(port: number, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     const ok = await new Promise<boolean>((resolve) => {
