@@ -97,7 +97,7 @@ export class MqttPublisher {
         );
     });
     client.on('error', (error) => {
-      const message = describeMqttError(error);
+      const message = describeMqttError(error, o.url.startsWith('mqtts:'));
       if (message !== this.lastError) this.log.error(`${redactUrl(o.url)}: ${message}`);
       this.lastError = message;
     });
@@ -129,7 +129,18 @@ export class MqttPublisher {
   }
 }
 
-function describeMqttError(error: Error & { code?: unknown }): string {
+// Node's names for a server certificate that no trusted CA vouches for.
+const UNTRUSTED_CERTIFICATE = new Set([
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'CERT_UNTRUSTED',
+]);
+
+/** The broker's error in the user's terms, with what to check; Node's own text only as a last resort. */
+function describeMqttError(error: Error & { code?: unknown }, tls: boolean): string {
   const code = error.code;
   if (code === 'ECONNREFUSED') return 'connection refused: is the broker running, and is host/port right?';
   if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return 'host name not found';
@@ -137,6 +148,14 @@ function describeMqttError(error: Error & { code?: unknown }): string {
     return 'not authorised: check MQTT user and password';
   if (code === 4 || code === 134 || /Bad username or password/i.test(error.message))
     return 'bad user name or password';
+  if (typeof code === 'string' && UNTRUSTED_CERTIFICATE.has(code))
+    return `the broker's TLS certificate is not trusted (${code}): give the CA that signed it with --mqtt-ca FILE`;
+  if (code === 'ERR_TLS_CERT_ALTNAME_INVALID')
+    return `the broker's TLS certificate is for another host name (${error.message})`;
+  if (code === 'CERT_HAS_EXPIRED') return "the broker's TLS certificate has expired";
+  // A plain MQTT listener answers a TLS hello by closing the connection, or with bytes that are no TLS record.
+  if (tls && (code === 'ECONNRESET' || code === 'EPROTO' || code === 'ERR_SSL_WRONG_VERSION_NUMBER'))
+    return `TLS handshake failed (${String(code)}): does this port speak TLS? MQTT over TLS is usually port 8883; plain MQTT (mqtt://) 1883`;
   return error.message;
 }
 

@@ -52,7 +52,10 @@ export async function waitForPort(port: number, timeoutMs: number): Promise<void
   throw new Error(`mosquitto did not listen on ${port} within ${timeoutMs} ms`);
 }
 
-export async function startMosquitto(): Promise<Mosquitto> {
+/** A TLS listener instead of a plain one: the server's certificate and key (PEM files). */
+export type BrokerTls = { readonly certFile: string; readonly keyFile: string };
+
+export async function startMosquitto(tls?: BrokerTls): Promise<Mosquitto> {
   const dir = mkdtempSync(join(tmpdir(), 'mosquitto-'));
   // Started as root (CI), Mosquitto drops to the `mosquitto` user, which must still read its files.
   chmodSync(dir, 0o755);
@@ -66,6 +69,7 @@ export async function startMosquitto(): Promise<Mosquitto> {
     config,
     [
       `listener ${port} 127.0.0.1`,
+      ...(tls === undefined ? [] : [`certfile ${tls.certFile}`, `keyfile ${tls.keyFile}`]),
       'allow_anonymous false',
       `password_file ${passwords}`,
       'persistence false',
@@ -76,7 +80,7 @@ export async function startMosquitto(): Promise<Mosquitto> {
   let child: ChildProcess | undefined;
   const broker: Mosquitto = {
     port,
-    url: `mqtt://127.0.0.1:${port}`,
+    url: tls === undefined ? `mqtt://127.0.0.1:${port}` : `mqtts://localhost:${port}`,
     async start() {
       child = spawn(MOSQUITTO, ['-c', config], { stdio: 'ignore' });
       await waitForPort(port, 5000);

@@ -18,7 +18,7 @@ export class MqttRecorder {
   static async connect(
     url: string,
     topics: string[],
-    auth: { username: string; password: string },
+    auth: { username: string; password: string; ca?: Buffer },
   ): Promise<MqttRecorder> {
     const client = await mqtt.connectAsync(url, {
       ...auth,
