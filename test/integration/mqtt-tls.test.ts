@@ -100,6 +100,16 @@ async function until(check: () => boolean, what: string, timeoutMs = 10_000): Pr
   }
 }
 
+async function firstErrorLine(run: { output: () => string }): Promise<string> {
+  await until(() => /ERROR/.test(run.output()), 'an error line');
+  return (
+    run
+      .output()
+      .split('\n')
+      .find((l) => l.includes('ERROR')) ?? ''
+  );
+}
+
 before(async () => {
   tlsBroker = await startMosquitto(makeCertificates());
   plainBroker = await startMosquitto();
@@ -141,12 +151,7 @@ describe('MQTT over TLS', () => {
 
   it('without the CA, says the certificate is not trusted and how to fix it; keeps running', async () => {
     const run = startRun(tlsBroker.url, []);
-    await until(() => /ERROR/.test(run.output()), 'an error line');
-    const line =
-      run
-        .output()
-        .split('\n')
-        .find((l) => l.includes('ERROR')) ?? '';
+    const line = await firstErrorLine(run);
     assert.match(line, /certificate is not trusted.*--mqtt-ca/);
     await new Promise((r) => setTimeout(r, 1500));
     assert.equal(running.at(-1)?.exitCode, null, 'still running, still retrying');
@@ -155,12 +160,7 @@ describe('MQTT over TLS', () => {
 
   it('mqtts:// to a plain listener: says the port does not speak TLS', async () => {
     const run = startRun(plainBroker.url.replace('mqtt://', 'mqtts://'), ['--mqtt-ca', caFile]);
-    await until(() => /ERROR/.test(run.output()), 'an error line');
-    const line =
-      run
-        .output()
-        .split('\n')
-        .find((l) => l.includes('ERROR')) ?? '';
+    const line = await firstErrorLine(run);
     assert.match(line, /TLS handshake failed.*8883/);
   });
 });
