@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { type HttpResponse, httpRequest } from '../net/http-client.js';
 
 /**
  * The Home Assistant Supervisor API, from inside the add-on's container: `http://supervisor`, with the
@@ -27,23 +28,23 @@ export async function fetchMqttService(
   token: string,
   timeoutMs = 10_000,
 ): Promise<MqttServiceResult> {
-  let response: Response;
+  let response: HttpResponse;
   try {
-    response = await fetch(`${supervisorUrl}/services/mqtt`, {
+    response = await httpRequest(`${supervisorUrl}/services/mqtt`, {
       headers: { Authorization: `Bearer ${token}` },
-      signal: AbortSignal.timeout(timeoutMs),
+      timeoutMs,
     });
   } catch (error) {
     return { ok: false, reason: `the Supervisor did not answer (${(error as Error).message})` };
   }
   let body: unknown;
   try {
-    body = await response.json();
+    body = JSON.parse(response.body);
   } catch {
     return { ok: false, reason: `the Supervisor answered ${response.status} without JSON` };
   }
   const envelope = body as { result?: unknown; message?: unknown; data?: unknown };
-  if (!response.ok || envelope.result !== 'ok') {
+  if (response.status < 200 || response.status > 299 || envelope.result !== 'ok') {
     const message = typeof envelope.message === 'string' ? envelope.message : `HTTP ${response.status}`;
     return { ok: false, reason: message };
   }

@@ -1,5 +1,6 @@
 import type { Bridge } from '../bridge/bridge.js';
 import type { Logger } from '../log.js';
+import { httpRequest } from '../net/http-client.js';
 import { DiskQueue } from './disk-queue.js';
 import { toLineProtocol } from './line-protocol.js';
 
@@ -106,21 +107,20 @@ export class InfluxWriter {
     url.searchParams.set('bucket', this.options.bucket);
     url.searchParams.set('precision', 'ms');
     try {
-      const response = await fetch(url, {
+      const response = await httpRequest(url, {
         method: 'POST',
         headers: {
           Authorization: `Token ${this.options.token}`,
           'Content-Type': 'text/plain; charset=utf-8',
         },
         body: `${lines.join('\n')}\n`,
-        signal: AbortSignal.timeout(10_000),
+        timeoutMs: 10_000,
+        maxBodyBytes: 200,
       });
-      if (response.ok) return undefined;
-      const text = (await response.text()).slice(0, 200);
-      return `HTTP ${response.status} ${text}`;
+      if (response.status >= 200 && response.status <= 299) return undefined;
+      return `HTTP ${response.status} ${response.body}`;
     } catch (error) {
-      const cause = (error as { cause?: { code?: string } }).cause;
-      return cause?.code ?? (error as Error).message;
+      return (error as NodeJS.ErrnoException).code ?? (error as Error).message;
     }
   }
 }

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { httpRequest } from '../net/http-client.js';
 import { VERSION } from '../version.js';
 
 /**
@@ -62,14 +63,15 @@ export class SentryReporter {
             },
           }),
     };
-    return fetch(this.dsn.storeUrl, {
+    return httpRequest(this.dsn.storeUrl, {
       method: 'POST',
       headers: {
         'Content-Type': 'application/json',
         'X-Sentry-Auth': `Sentry sentry_version=7, sentry_client=smartmeter-bridge/${VERSION}, sentry_key=${this.dsn.publicKey}`,
       },
       body: JSON.stringify(event),
-      signal: AbortSignal.timeout(10_000),
+      timeoutMs: 10_000,
+      maxBodyBytes: 0,
     }).then(
       () => undefined,
       () => undefined,

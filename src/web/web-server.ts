@@ -1,8 +1,9 @@
 import { createReadStream, existsSync } from 'node:fs';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { WebSocketServer } from 'ws';
 import type { Bridge } from '../bridge/bridge.js';
 import type { Logger } from '../log.js';
+import { http } from '../net/node-http.js';
 import { PrometheusMetrics } from '../sinks/prometheus.js';
 import { LiveState } from './live-state.js';
 import { PAGE } from './page.js';
@@ -34,7 +35,7 @@ export async function startWebServer(
   const metrics = new PrometheusMetrics(bridge);
   const sockets = new WebSocketServer({ noServer: true, maxPayload: 1024 });
 
-  const server = createServer((request, response) => route(request, response, live, metrics, options));
+  const server = http.createServer((request, response) => route(request, response, live, metrics, options));
   server.on('upgrade', (request, socket, head) => {
     if (pathOf(request) !== '/ws') {
       socket.destroy();

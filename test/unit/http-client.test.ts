@@ -1,0 +1,57 @@
+import assert from 'node:assert/strict';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { after, describe, it } from 'node:test';
+import { httpRequest } from '../../src/net/http-client.js';
+
+/** The small HTTP client the Supervisor call, InfluxDB and Sentry use, against a real local server. */
+
+const servers: Server[] = [];
+after(() => {
+  for (const server of servers) server.close();
+});
+
+async function serve(handler: Parameters<typeof createServer>[1]): Promise<string> {
+  const server = createServer(handler);
+  servers.push(server);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+}
+
+describe('httpRequest', () => {
+  it('sends method, headers and body (with its length in bytes), and returns the status and the text', async () => {
+    const url = await serve((request, response) => {
+      let body = '';
+      request.on('data', (d: Buffer) => {
+        body += d.toString();
+      });
+      request.on('end', () => {
+        response.statusCode = 201;
+        const { authorization, 'content-length': length } = request.headers;
+        response.end(`${request.method} ${request.url} ${authorization} ${length} ${body}`);
+      });
+    });
+    const answer = await httpRequest(`${url}/api/v2/write`, {
+      method: 'POST',
+      headers: { Authorization: 'Token t' },
+      body: 'zähler=1',
+      timeoutMs: 2000,
+    });
+    assert.deepEqual(answer, { status: 201, body: 'POST /api/v2/write Token t 9 zähler=1' });
+  });
+
+  it('keeps at most maxBodyBytes of a long answer', async () => {
+    const url = await serve((_request, response) => response.end('x'.repeat(100_000)));
+    const answer = await httpRequest(url, { timeoutMs: 2000, maxBodyBytes: 200 });
+    assert.equal(answer.body, 'x'.repeat(200));
+  });
+
+  it('rejects with ETIMEDOUT when the server never answers, and ECONNREFUSED when nothing listens', async () => {
+    const url = await serve(() => {});
+    await assert.rejects(httpRequest(url, { timeoutMs: 300 }), { code: 'ETIMEDOUT' });
+    const closed = await serve(() => {});
+    const server = servers.pop();
+    await new Promise((resolve) => server?.close(resolve));
+    await assert.rejects(httpRequest(closed, { timeoutMs: 2000 }), { code: 'ECONNREFUSED' });
+  });
+});
