@@ -1,7 +1,10 @@
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { httpRequest } from '../../src/net/http-client.js';
 
 /** The small HTTP client the Supervisor call, InfluxDB and Sentry use, against a real local server. */
@@ -53,5 +56,33 @@ describe('httpRequest', () => {
     const server = servers.pop();
     await new Promise((resolve) => server?.close(resolve));
     await assert.rejects(httpRequest(closed, { timeoutMs: 2000 }), { code: 'ECONNREFUSED' });
+  });
+});
+
+describe('what the bridge loads', () => {
+  it('never loads undici (~11 MB): not for the web page, the Supervisor call, InfluxDB or Sentry', async () => {
+    const url = await serve((_request, response) => response.end('{"result":"ok","data":{}}'));
+    // A fresh process, as the add-on starts: the web server up, one Supervisor request, one InfluxDB write.
+    const script = `
+      const { startWebServer } = await import('./src/web/web-server.ts');
+      const { fetchMqttService } = await import('./src/addon/supervisor.ts');
+      const { httpRequest } = await import('./src/net/http-client.ts');
+      await fetchMqttService(${JSON.stringify(url)}, 'token', 2000);
+      await httpRequest(${JSON.stringify(`${url}/api/v2/write`)}, { method: 'POST', body: 'x', timeoutMs: 2000 });
+      console.log(JSON.stringify({ web: typeof startWebServer, undici: process.moduleLoadList.filter((m) => m.includes('undici')) }));`;
+    // Asynchronously: the server above answers from this process's event loop.
+    const child = await promisify(execFile)(
+      process.execPath,
+      ['--import', 'tsx', '--input-type=module', '-e', script],
+      {
+        cwd: fileURLToPath(new URL('../../', import.meta.url)),
+        encoding: 'utf8',
+      },
+    );
+    assert.deepEqual(
+      JSON.parse(child.stdout.trim().split('\n').at(-1) ?? '{}'),
+      { web: 'function', undici: [] },
+      child.stderr,
+    );
   });
 });
