@@ -12,10 +12,10 @@ import WebSocket from 'ws';
  * as an admin, which energy/save_prefs requires. The library reconnects and re-authenticates by itself.
  */
 
-// Node 20 has no global WebSocket (22 has); the library expects one.
-if (typeof (globalThis as { WebSocket?: unknown }).WebSocket === 'undefined') {
-  (globalThis as { WebSocket?: unknown }).WebSocket = WebSocket;
-}
+// The library expects a global WebSocket. Node 20 has none; Node 22's is undici's, loaded (with its
+// WebAssembly, ~11 MB) when the global is read, or redefined with Object.defineProperty. A plain
+// assignment goes through Node's lazy setter and loads nothing: both versions then use `ws`.
+(globalThis as { WebSocket?: unknown }).WebSocket = WebSocket;
 
 export type HaConnectResult = { ok: true; connection: Connection } | { ok: false; reason: string };
 

@@ -6,6 +6,7 @@ import { after, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { httpRequest } from '../../src/net/http-client.js';
+import { startFakeHomeAssistant } from '../support/fake-home-assistant.js';
 
 /** The small HTTP client the Supervisor call, InfluxDB and Sentry use, against a real local server. */
 
@@ -60,14 +61,21 @@ describe('httpRequest', () => {
 });
 
 describe('what the bridge loads', () => {
-  it('never loads undici (~11 MB): not for the web page, the Supervisor call, InfluxDB or Sentry', async () => {
+  it('never loads undici (~11 MB): not for the web page, the Supervisor, Home Assistant, InfluxDB or Sentry', async () => {
     const url = await serve((_request, response) => response.end('{"result":"ok","data":{}}'));
-    // A fresh process, as the add-on starts: the web server up, one Supervisor request, one InfluxDB write.
+    const ha = await startFakeHomeAssistant({ haVersion: '2026.11.0', token: 'token' });
+    after(() => ha.close());
+    // A fresh process, as the add-on starts: the web server's code, one Supervisor request, a Home Assistant
+    // session (Node 22 has a global WebSocket of undici's own), one InfluxDB write.
     const script = `
       const { startWebServer } = await import('./src/web/web-server.ts');
       const { fetchMqttService } = await import('./src/addon/supervisor.ts');
       const { httpRequest } = await import('./src/net/http-client.ts');
+      const { connectToHomeAssistant } = await import('./src/ha/ha-connection.ts');
       await fetchMqttService(${JSON.stringify(url)}, 'token', 2000);
+      const ha = await connectToHomeAssistant(${JSON.stringify(ha.url)}, 'token');
+      if (!ha.ok) throw new Error(ha.reason);
+      ha.connection.close();
       await httpRequest(${JSON.stringify(`${url}/api/v2/write`)}, { method: 'POST', body: 'x', timeoutMs: 2000 });
       console.log(JSON.stringify({ web: typeof startWebServer, undici: process.moduleLoadList.filter((m) => m.includes('undici')) }));`;
     // Asynchronously: the server above answers from this process's event loop.
