@@ -23,7 +23,7 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
 type Rss = { telegrams: number; total: number; anon: number };
 
 /** VmRSS, and the anonymous part of it: the rest is mostly the node executable's pages, shared and reclaimable. */
-function rssMiB(pid: number, telegrams: number): Rss {
+function residentMemory(pid: number, telegrams: number): Rss {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   const field = (name: string): number =>
     Number(new RegExp(`${name}:\\s+(\\d+)`).exec(status)?.[1] ?? Number.NaN) / 1024;
@@ -112,7 +112,7 @@ latencies.sort((a, b) => a - b);
 // 14 hours of telegrams). At most MAX_IN_FLIGHT unpublished telegrams: past that the bench would measure
 // its own backlog in the broker connection, not the bridge's footprint.
 const MAX_IN_FLIGHT = 20;
-const rss: Rss[] = [rssMiB(child.pid ?? 0, 0)];
+const rss: Rss[] = [residentMemory(child.pid ?? 0, 0)];
 const base = recorder.messages.length;
 const started = performance.now();
 for (let sent = 1; sent <= LOAD_TELEGRAMS; sent++) {
@@ -120,7 +120,7 @@ for (let sent = 1; sent <= LOAD_TELEGRAMS; sent++) {
   while (sent - (recorder.messages.length - base) > MAX_IN_FLIGHT) await sleep(1);
   if (sent % 2500 === 0) {
     await sleep(200);
-    rss.push(rssMiB(child.pid ?? 0, sent));
+    rss.push(residentMemory(child.pid ?? 0, sent));
   }
 }
 const loadSeconds = (performance.now() - started) / 1000;

@@ -44,7 +44,7 @@ export async function fetchMqttService(
     return { ok: false, reason: `the Supervisor answered ${response.status} without JSON` };
   }
   const envelope = body as { result?: unknown; message?: unknown; data?: unknown };
-  if (response.status < 200 || response.status > 299 || envelope.result !== 'ok') {
+  if (!response.ok || envelope.result !== 'ok') {
     const message = typeof envelope.message === 'string' ? envelope.message : `HTTP ${response.status}`;
     return { ok: false, reason: message };
   }

@@ -80,11 +80,11 @@ export async function runDemo(args: readonly string[], io: CliIo): Promise<numbe
     },
     { source: new SimulatorSource(simulator, intervalMs), mqtt, log },
   );
+  // Fixed decimals, so that the columns stay put while the values change.
+  const fixed = (n: unknown, digits: number): string => (typeof n === 'number' ? n.toFixed(digits) : '?');
   bridge.listen({
     telegram: (t) => {
       const v = t.values;
-      // Fixed decimals, so that the columns stay put while the values change.
-      const fixed = (n: unknown, digits: number): string => (typeof n === 'number' ? n.toFixed(digits) : '?');
       io.stdout(
         `${t.time ?? ''}  power ${fixed(v.power, 0)} W  import ${fixed(v.energy_in, 3)} kWh  export ${fixed(v.energy_out, 3)} kWh  L1 ${fixed(v.voltage_l1, 1)} V\n`,
       );

@@ -6,7 +6,7 @@ import { parseArgs } from 'node:util';
  * that a problem found later names the option the way the user wrote it.
  */
 
-export type Field =
+type Field =
   | 'key'
   | 'auth_key'
   | 'device'
@@ -49,7 +49,7 @@ export type Field =
 export type Given = { value: string; from: string };
 export type Raw = Partial<Record<Field, Given>>;
 
-export const FLAGS: Readonly<Record<string, Field>> = {
+const FLAGS: Readonly<Record<string, Field>> = {
   key: 'key',
   serial_key: 'key',
   'auth-key': 'auth_key',
@@ -114,7 +114,7 @@ const ENV: Readonly<Record<string, Field>> = {
   SENTRY_URL: 'sentry_url',
 };
 
-export const OPTIONS: Readonly<Record<string, Field>> = {
+const OPTIONS: Readonly<Record<string, Field>> = {
   key: 'key',
   auth_key: 'auth_key',
   device: 'device',

@@ -1,6 +1,11 @@
 import { http, https } from './node-http.js';
 
-export type HttpResponse = { readonly status: number; readonly body: string };
+export type HttpResponse = {
+  readonly status: number;
+  /** A 2xx status, as fetch's Response.ok. */
+  readonly ok: boolean;
+  readonly body: string;
+};
 
 export type HttpRequestOptions = {
   readonly method?: 'GET' | 'POST';
@@ -31,9 +36,10 @@ export function httpRequest(url: string | URL, options: HttpRequestOptions): Pro
         chunks.push(chunk.subarray(0, maxBodyBytes - length));
         length += chunk.length;
       });
-      response.on('end', () =>
-        resolve({ status: response.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }),
-      );
+      response.on('end', () => {
+        const status = response.statusCode ?? 0;
+        resolve({ status, ok: status >= 200 && status <= 299, body: Buffer.concat(chunks).toString('utf8') });
+      });
       response.on('error', reject);
     });
     request.setTimeout(options.timeoutMs, () =>

@@ -117,7 +117,7 @@ export class InfluxWriter {
         timeoutMs: 10_000,
         maxBodyBytes: 200,
       });
-      if (response.status >= 200 && response.status <= 299) return undefined;
+      if (response.ok) return undefined;
       return `HTTP ${response.status} ${response.body}`;
     } catch (error) {
       return (error as NodeJS.ErrnoException).code ?? (error as Error).message;

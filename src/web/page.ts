@@ -6,7 +6,7 @@
 import { VALUE_KEYS } from '../meter/value-keys.js';
 import { VALUE_NAMES } from '../meter/value-names.js';
 
-// The page's own copies of the value names and units, so that it never disagrees with discovery.
+// Names and units come from the tables discovery uses, embedded in the page's script: the two never disagree.
 const UNITS = Object.fromEntries(VALUE_KEYS.map((spec) => [spec.key, spec.unit ?? '']));
 
 export const PAGE = `<!doctype html>

@@ -15,6 +15,7 @@ import {
 import { bridgeWithoutBroker } from '../support/offline-bridge.js';
 import { PushSource } from '../support/push-source.js';
 import { concatBytes } from '../support/vectors.js';
+import { until } from '../support/wait.js';
 
 /**
  * The bridge's Home Assistant side against a local server speaking HA's WebSocket protocol: the entity
@@ -119,14 +120,6 @@ async function setup(options: {
     await bridge.stop();
   });
   return { ha, source, live, integration, log, stateDir };
-}
-
-async function until(condition: () => boolean, what: string, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
 }
 
 const registry = (ha: FakeHomeAssistant): void => {

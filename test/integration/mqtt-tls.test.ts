@@ -1,13 +1,14 @@
 import assert from 'node:assert/strict';
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { type ChildProcess, execFileSync } from 'node:child_process';
 import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { MeterSimulator } from '../../src/simulator/meter-simulator.js';
+import { type CliProcess, startCli } from '../support/cli-process.js';
 import { BROKER_PASSWORD, BROKER_USER, type Mosquitto, startMosquitto } from '../support/mosquitto.js';
 import { MqttRecorder } from '../support/mqtt-recorder.js';
+import { until } from '../support/wait.js';
 
 /**
  * `run` against a broker that speaks TLS (mqtts://), as for a broker outside the house: Debian's Mosquitto
@@ -15,7 +16,6 @@ import { MqttRecorder } from '../support/mqtt-recorder.js';
  * or with mqtts:// to a plain listener, the log says what is wrong in words and the bridge keeps trying.
  */
 
-const MAIN = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
 const KEY = '000102030405060708090A0B0C0D0E0F';
 const dir = mkdtempSync(join(tmpdir(), 'mqtt-tls-'));
 const caFile = join(dir, 'ca.pem');
@@ -57,51 +57,29 @@ function makeCertificates(): { certFile: string; keyFile: string } {
   return { certFile: join(dir, 'server.pem'), keyFile: join(dir, 'server.key') };
 }
 
-function startRun(brokerUrl: string, extra: string[]): { output: () => string } {
-  const child = spawn(
-    process.execPath,
-    [
-      '--import',
-      'tsx',
-      MAIN,
-      'run',
-      '--key',
-      KEY,
-      '--replay',
-      capture,
-      '--replay-interval',
-      '0.2',
-      '--mqtt-url',
-      brokerUrl,
-      '--mqtt-user',
-      BROKER_USER,
-      '--mqtt-password',
-      BROKER_PASSWORD,
-      ...extra,
-    ],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  running.push(child);
-  let text = '';
-  child.stdout?.on('data', (d: Buffer) => {
-    text += d.toString();
-  });
-  child.stderr?.on('data', (d: Buffer) => {
-    text += d.toString();
-  });
-  return { output: () => text };
+function startRun(brokerUrl: string, extra: string[]): CliProcess {
+  const run = startCli([
+    'run',
+    '--key',
+    KEY,
+    '--replay',
+    capture,
+    '--replay-interval',
+    '0.2',
+    '--mqtt-url',
+    brokerUrl,
+    '--mqtt-user',
+    BROKER_USER,
+    '--mqtt-password',
+    BROKER_PASSWORD,
+    ...extra,
+  ]);
+  running.push(run.child);
+  return run;
 }
 
-async function until(check: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
-async function firstErrorLine(run: { output: () => string }): Promise<string> {
-  await until(() => /ERROR/.test(run.output()), 'an error line');
+async function firstErrorLine(run: CliProcess): Promise<string> {
+  await until(() => /ERROR/.test(run.output()), 'an error line', 10_000);
   return (
     run
       .output()

@@ -1,12 +1,11 @@
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
 import { createWriteStream, mkdtempSync, type WriteStream } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { MeterSimulator } from '../../src/simulator/meter-simulator.js';
 import { openPtyPair, type PtyPair } from '../../src/simulator/pty-pair.js';
+import { startCli } from '../support/cli-process.js';
 import { BROKER_PASSWORD, BROKER_USER, type Mosquitto, startMosquitto } from '../support/mosquitto.js';
 import { MqttRecorder } from '../support/mqtt-recorder.js';
 
@@ -16,33 +15,18 @@ import { MqttRecorder } from '../support/mqtt-recorder.js';
  * a new /dev/pts name, the broker restarting, noise on the line, a wrong key, SIGTERM.
  */
 
-const MAIN = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
 const KEY = '000102030405060708090A0B0C0D0E0F';
 const AUTH = { username: BROKER_USER, password: BROKER_PASSWORD };
-
-type Run = { child: ChildProcess; stderr: string[]; exit: Promise<number | null> };
-
-function startRun(args: string[], env: Record<string, string> = {}): Run {
-  const child = spawn(process.execPath, ['--import', 'tsx', MAIN, ...args], {
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const stderr: string[] = [];
-  child.stderr?.on('data', (d: Buffer) => stderr.push(d.toString()));
-  child.stdout?.on('data', (d: Buffer) => stderr.push(d.toString()));
-  const exit = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  return { child, stderr, exit };
-}
 
 async function runToEnd(
   args: string[],
   env: Record<string, string> = {},
 ): Promise<{ code: number | null; output: string }> {
-  const run = startRun(args, env);
+  const run = startCli(args, env);
   const timer = setTimeout(() => run.child.kill('SIGKILL'), 15_000);
   const code = await run.exit;
   clearTimeout(timer);
-  return { code, output: run.stderr.join('') };
+  return { code, output: run.output() };
 }
 
 class Meter {
@@ -125,7 +109,7 @@ describe('smartmeter-bridge run: serial (pty) → Mosquitto', () => {
     const prefix = 'cli/smart_meter';
     const recorder = await MqttRecorder.connect(broker.url, [`${prefix}/#`, 'homeassistant/#'], AUTH);
     cleanups.push(() => recorder.close());
-    const run = startRun([
+    const run = startCli([
       'run',
       '--device',
       pty.adapterPath,
@@ -185,7 +169,7 @@ describe('smartmeter-bridge run: serial (pty) → Mosquitto', () => {
       from: mark,
       timeoutMs: 3000,
     });
-    const log = run.stderr.join('');
+    const log = run.output();
     assert.doesNotMatch(log, /\bat .*\.(ts|js):\d+/, 'no stack trace in the log');
     assert.ok(!log.includes(KEY.slice(4)), 'the key is not logged');
     assert.ok(!log.includes(BROKER_PASSWORD), 'the password is not logged');
@@ -195,7 +179,7 @@ describe('smartmeter-bridge run: serial (pty) → Mosquitto', () => {
     const prefix = 'home/smart_meter';
     const recorder = await MqttRecorder.connect(broker.url, [`${prefix}/#`], AUTH);
     cleanups.push(() => recorder.close());
-    const run = startRun([
+    const run = startCli([
       `--serial_key=${KEY}`,
       '--serial_port',
       pty.adapterPath,
@@ -234,7 +218,7 @@ describe('smartmeter-bridge run: serial (pty) → Mosquitto', () => {
     const prefix = 'wrong/smart_meter';
     const recorder = await MqttRecorder.connect(broker.url, [`${prefix}/#`], AUTH);
     cleanups.push(() => recorder.close());
-    const run = startRun(
+    const run = startCli(
       [
         'run',
         '--device',
@@ -265,8 +249,8 @@ describe('smartmeter-bridge run: serial (pty) → Mosquitto', () => {
     meter.stop();
     run.child.kill('SIGTERM');
     assert.equal(await run.exit, 0);
-    const warnings = run.stderr
-      .join('')
+    const warnings = run
+      .output()
       .split('\n')
       .filter((l) => l.includes('WRONG_KEY'));
     assert.equal(warnings.length, 1, warnings.join('\n'));

@@ -13,6 +13,7 @@ import { SerialSource } from '../../src/source/serial-source.js';
 import { TcpSource } from '../../src/source/tcp-source.js';
 import { freePort } from '../support/mosquitto.js';
 import { concatBytes, framesOf, VECTORS, type Vector } from '../support/vectors.js';
+import { until } from '../support/wait.js';
 
 /** The byte sources against real files, sockets and pseudo-terminals. */
 
@@ -32,14 +33,6 @@ function collect(source: ByteSource): Received {
     event: (event) => received.events.push(event),
   });
   return received;
-}
-
-async function until(condition: () => boolean, what: string, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
 }
 
 const tmp = (): string => mkdtempSync(join(tmpdir(), 'sources-'));

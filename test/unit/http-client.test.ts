@@ -41,7 +41,7 @@ describe('httpRequest', () => {
       body: 'zähler=1',
       timeoutMs: 2000,
     });
-    assert.deepEqual(answer, { status: 201, body: 'POST /api/v2/write Token t 9 zähler=1' });
+    assert.deepEqual(answer, { status: 201, ok: true, body: 'POST /api/v2/write Token t 9 zähler=1' });
   });
 
   it('keeps at most maxBodyBytes of a long answer', async () => {
