@@ -5,7 +5,7 @@ import { HexTextDecoder, HexTextError, looksLikeHexText } from '../bytes/hex.js'
 import { type DecoderEvent, TelegramDecoder } from '../decoder/telegram-decoder.js';
 import { rejectionToJson, telegramToJson } from '../decoder/telegram-json.js';
 import type { DlmsKeys } from '../dlms/decrypt.js';
-import { isMeterError, MeterError } from '../errors.js';
+import { type ErrorCode, isMeterError, MeterError } from '../errors.js';
 import { parseKey } from '../key.js';
 import type { CliIo } from './io.js';
 
@@ -13,7 +13,8 @@ export const DECODE_USAGE = `Usage: smartmeter-bridge decode [--key HEX] [--auth
 
 Decodes captured M-Bus telegrams: raw bytes, or hex text (spaces, line breaks and # comments allowed),
 from FILE or standard input. Prints one JSON object per decoded telegram on stdout and one per
-rejected telegram on stderr ({"code": ..., "message": ...}).
+rejected telegram on stderr ({"code": ..., "message": ...}); when nothing decoded and nothing was
+rejected, one such object on stderr says how far the input got.
 
   --key HEX        the meter's key from the grid operator (32 hex digits); or set SERIAL_KEY
   --auth-key HEX   the authentication key, only for meters that send a GCM tag (security 0x30)
@@ -55,15 +56,25 @@ export async function runDecode(args: readonly string[], io: CliIo): Promise<num
   const input: Readable = file === undefined || file === '-' ? io.stdin : createReadStream(file);
   const decoder = new TelegramDecoder(keys);
   let decoded = 0;
+  let said = 0;
+  const seen: InputSeen = { bytes: 0, head: [], frames: 0 };
   const emit = (events: readonly DecoderEvent[]): void => {
     for (const event of events) {
       if (event.kind === 'telegram') {
         decoded++;
         io.stdout(`${JSON.stringify(telegramToJson(event.telegram))}\n`);
       } else if (event.kind === 'rejected') {
+        said++;
         io.stderr(`${JSON.stringify(rejectionToJson(event.error))}\n`);
+      } else if (event.kind === 'frame') {
+        seen.frames++;
       }
     }
+  };
+  const push = (bytes: Uint8Array): void => {
+    seen.bytes += bytes.length;
+    if (seen.head.length < 2) seen.head.push(...bytes.subarray(0, 2 - seen.head.length));
+    emit(decoder.push(bytes));
   };
 
   let hex: HexTextDecoder | undefined;
@@ -75,7 +86,7 @@ export async function runDecode(args: readonly string[], io: CliIo): Promise<num
         mode = looksLikeHexText(bytes) ? 'hex' : 'binary';
         if (mode === 'hex') hex = new HexTextDecoder();
       }
-      emit(decoder.push(hex === undefined ? bytes : hex.push(Buffer.from(bytes).toString('latin1'))));
+      push(hex === undefined ? bytes : hex.push(Buffer.from(bytes).toString('latin1')));
     }
     hex?.end();
   } catch (error) {
@@ -84,7 +95,27 @@ export async function runDecode(args: readonly string[], io: CliIo): Promise<num
       error instanceof HexTextError ? 'the input is not valid hex text' : `cannot read ${file ?? 'stdin'}`;
     io.stderr(`${JSON.stringify({ code, message: `${what}: ${(error as Error).message}` })}\n`);
     if (code === 'CONFIG_INVALID') return 2;
+    said++;
   }
   emit(decoder.end());
+  // Every frame ends as a telegram or a rejection; input without one would otherwise end in silence.
+  if (said === 0 && seen.frames === 0) io.stderr(`${JSON.stringify(whyNoFrame(seen))}\n`);
   return decoded > 0 ? 0 : 1;
+}
+
+type InputSeen = { bytes: number; head: number[]; frames: number };
+
+function whyNoFrame(seen: InputSeen): { code: ErrorCode; message: string } {
+  if (seen.bytes === 0) return { code: 'TRUNCATED', message: 'the input is empty' };
+  const [first, second = 0] = seen.head;
+  // HDLC frame format type 3: flag 7E, then A0..AF (the high nibble of the 11-bit length field).
+  if (first === 0x7e && second >> 4 === 0xa)
+    return {
+      code: 'UNSUPPORTED',
+      message: `no M-Bus frame in ${seen.bytes} bytes: they start like an HDLC frame (7E A…), the framing of meters read through an optical or P1-style interface (e.g. Wiener Netze, Netz Burgenland), which this version does not decode`,
+    };
+  return {
+    code: 'FRAME_INVALID',
+    message: `no M-Bus frame (68 L L 68 … CS 16) with a valid checksum in ${seen.bytes} bytes: a capture from the adapter needs 2400 baud 8E1 (parity even); check the wiring and the adapter too`,
+  };
 }

@@ -116,6 +116,28 @@ describe('smartmeter-bridge decode', () => {
     assert.equal(lines(result.stderr)[0]?.['code'], 'UNSUPPORTED');
   });
 
+  it('input without any M-Bus frame says why, in one line: empty, HDLC (vector 12), or noise', async () => {
+    const cases: [string, string, RegExp][] = [
+      ['', 'TRUNCATED', /the input is empty/],
+      [(VECTORS[12] as Vector).frames_hex.join('\n'), 'UNSUPPORTED', /HDLC frame \(7E A…\).*does not decode/],
+      // 512 bytes counting up: no 68 L L 68 header with a valid checksum and stop byte among them.
+      [
+        Buffer.from(Array.from({ length: 512 }, (_, i) => i % 256)).toString('hex'),
+        'FRAME_INVALID',
+        /in 512 bytes: .*8E1/,
+      ],
+    ];
+    for (const [input, code, message] of cases) {
+      const result = await run(['decode', '--key', KEY], input);
+      assert.equal(result.code, 1);
+      assert.equal(result.stdout, '');
+      const errors = lines(result.stderr);
+      assert.equal(errors.length, 1, result.stderr);
+      assert.equal(errors[0]?.['code'], code);
+      assert.match(String(errors[0]?.['message']), message);
+    }
+  });
+
   it('empty input: exit 1; --help: exit 0 with usage; an unknown command: exit 2', async () => {
     assert.equal((await run(['decode', '--key', KEY], '')).code, 1);
     const help = await run(['decode', '--help']);
