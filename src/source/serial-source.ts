@@ -1,6 +1,8 @@
 import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { SerialPort } from 'serialport';
 import type { Logger } from '../log.js';
+import { AdapterWatch } from './adapter-watch.js';
 import type { Backoff, ByteSource, SourceSink } from './byte-source.js';
 import { Retry } from './retry.js';
 import { type FsRoots, findTtyByUsbIdentity, readUsbIdentity, type UsbIdentity } from './usb-identity.js';
@@ -8,7 +10,9 @@ import { type FsRoots, findTtyByUsbIdentity, readUsbIdentity, type UsbIdentity }
 /**
  * The USB M-Bus adapter. It must survive what USB adapters do: vanish when unplugged, come back late,
  * or come back as ttyUSB1 instead of ttyUSB0. Every failure becomes a `closed` event and a retry with
- * backoff; nothing here ends the process.
+ * backoff; while it waits, an AdapterWatch reopens at once when the adapter appears again. Once the
+ * adapter's USB identity is known, a configured path that now leads to another adapter is not opened.
+ * Nothing here ends the process.
  */
 
 export type SerialSourceOptions = {
@@ -27,6 +31,9 @@ export class SerialSource implements ByteSource {
   private readonly retry: Retry;
   private identity: UsbIdentity | undefined;
   private currentPath: string;
+  private watch: AdapterWatch | undefined;
+  /** The last "the configured path is another adapter now" warning, so that it is logged once. */
+  private mismatch: string | undefined;
   private stopped = false;
 
   constructor(
@@ -47,22 +54,63 @@ export class SerialSource implements ByteSource {
   async stop(): Promise<void> {
     this.stopped = true;
     this.retry.cancel();
+    this.watch?.close();
     const port = this.port;
     this.port = undefined;
     if (port?.isOpen === true) await new Promise<void>((resolve) => port.close(() => resolve()));
   }
 
-  private pathToOpen(): string {
+  /**
+   * The configured path; when it is gone, the adapter's new name found by its USB identity. Undefined when
+   * the configured path leads to another adapter now and ours is nowhere: never open someone else's.
+   */
+  private pathToOpen(): string | undefined {
     const configured = this.options.device;
-    if (existsSync(configured) || this.identity === undefined) return configured;
-    const found = findTtyByUsbIdentity(this.identity, this.options);
+    const known = this.identity;
+    if (known === undefined) return configured;
+    let other = false;
+    if (existsSync(configured)) {
+      const now = readUsbIdentity(configured, this.options);
+      if (now === undefined || sameAdapter(now, known)) {
+        this.mismatch = undefined;
+        return configured;
+      }
+      other = true;
+      const message = `${configured} is now ${usbText(now)}, no longer ${usbText(known)}`;
+      if (message !== this.mismatch) {
+        this.log.warn(
+          `${message}; not opening it, looking for ${usbText(known)} instead (restart the bridge if the adapters were swapped on purpose)`,
+        );
+        this.mismatch = message;
+      }
+    }
+    const found = findTtyByUsbIdentity(known, this.options);
     if (found !== undefined && found !== this.currentPath) this.log.info(`adapter found again as ${found}`);
-    return found ?? configured;
+    return found ?? (other ? undefined : configured);
   }
 
   private open(): void {
     if (this.stopped) return;
+    this.openAt(this.pathToOpen());
+  }
+
+  /** From the AdapterWatch: reopen now, not when the retry timer fires, if the adapter is there. */
+  private appeared(): void {
+    if (this.stopped || this.port !== undefined) return;
     const path = this.pathToOpen();
+    if (path === undefined || !existsSync(path)) return;
+    this.log.debug(`${path} appeared; reopening without waiting for the retry timer`);
+    this.retry.cancel();
+    this.openAt(path);
+  }
+
+  private openAt(path: string | undefined): void {
+    this.watch?.close();
+    this.watch = undefined;
+    if (path === undefined) {
+      this.waitAndRetry(`${this.options.device} is another adapter now`);
+      return;
+    }
     this.currentPath = path;
     const port = new SerialPort({
       path,
@@ -90,11 +138,7 @@ export class SerialSource implements ByteSource {
       }
       this.retry.succeeded();
       this.identity = readUsbIdentity(path, this.options) ?? this.identity;
-      const id = this.identity;
-      const usb =
-        id === undefined
-          ? ''
-          : ` (USB ${id.vendorId}:${id.productId}${id.serialNumber === undefined ? '' : ` serial ${id.serialNumber}`})`;
+      const usb = this.identity === undefined ? '' : ` (${usbText(this.identity)})`;
       this.log.info(`opened ${path}${usb}`);
       this.sink?.event({ kind: 'open', detail: `${path}${usb}` });
     });
@@ -106,7 +150,24 @@ export class SerialSource implements ByteSource {
     this.port = undefined;
     port.removeAllListeners('data');
     if (port.isOpen) port.close(() => {});
+    this.waitAndRetry(reason);
+  }
+
+  /** The retry timer, and meanwhile the folders where the adapter (or, by its identity, its new name) appears. */
+  private waitAndRetry(reason: string): void {
     const delay = this.retry.schedule(this.currentPath, reason, () => this.open());
+    const devRoot = this.options.devRoot ?? '/dev';
+    const folders = [dirname(this.options.device)];
+    if (this.identity !== undefined) folders.push(join(devRoot, 'serial', 'by-id'), devRoot);
+    this.watch = new AdapterWatch(folders, () => this.appeared(), this.log);
     this.sink?.event({ kind: 'closed', detail: reason, retryInMs: delay });
   }
+}
+
+function sameAdapter(a: UsbIdentity, b: UsbIdentity): boolean {
+  return a.vendorId === b.vendorId && a.productId === b.productId && a.serialNumber === b.serialNumber;
+}
+
+function usbText(id: UsbIdentity): string {
+  return `USB ${id.vendorId}:${id.productId}${id.serialNumber === undefined ? '' : ` serial ${id.serialNumber}`}`;
 }

@@ -1,11 +1,20 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import {
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  realpathSync,
+  rmSync,
+  symlinkSync,
+  unlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { describe, it } from 'node:test';
 import { createLogger, silentLogger } from '../../src/log.js';
-import { openPtyPair } from '../../src/simulator/pty-pair.js';
+import { openPtyPair, type PtyPair } from '../../src/simulator/pty-pair.js';
 import type { ByteSource, SourceEvent } from '../../src/source/byte-source.js';
 import { CaptureFile } from '../../src/source/capture-file.js';
 import { ReplaySource } from '../../src/source/replay-source.js';
@@ -151,6 +160,137 @@ describe('serial source on a pseudo-terminal', () => {
     } finally {
       await source.stop();
       pty.close();
+    }
+  });
+});
+
+/** A retry timer that cannot fire during a test: a reopen can only come from watching the folders. */
+const SLOW = { initialMs: 30_000, maxMs: 30_000 };
+
+function debugLog(): { lines: string[]; log: ReturnType<typeof createLogger> } {
+  const lines: string[] = [];
+  return { lines, log: createLogger({ level: 'debug', writer: { write: (l) => lines.push(l) } }) };
+}
+
+const SERIAL_8E1 = { baudRate: 2400, parity: 'even', dataBits: 8, stopBits: 1 } as const;
+
+describe('serial source: the adapter comes back', () => {
+  it('reopens as soon as the by-id link appears again, not when the 30 s retry timer fires', async () => {
+    const dir = tmp();
+    // udev removes /dev/serial/by-id with the last adapter and makes it again for the next one.
+    const byId = join(dir, 'serial', 'by-id');
+    const device = join(byId, 'usb-FTDI_FT232R_USB_UART_A10KXYZ-if00-port0');
+    const plug = async (name: string): Promise<PtyPair> => {
+      const pty = await openPtyPair(join(dir, name));
+      mkdirSync(byId, { recursive: true });
+      symlinkSync(pty.adapterPath, device);
+      return pty;
+    };
+    mkdirSync(join(dir, 'first'));
+    mkdirSync(join(dir, 'second'));
+    let pty = await plug('first');
+    const { lines, log } = debugLog();
+    const source = new SerialSource({ device, ...SERIAL_8E1, backoff: SLOW }, log);
+    const received = collect(source);
+    try {
+      await until(() => received.events.some((e) => e.kind === 'open'), 'open');
+      writeFileSync(pty.meterPath, Buffer.from([1, 2, 3]));
+      await until(() => received.bytes().length === 3, 'the first bytes');
+
+      pty.close(); // unplugged: the port fails, its links go
+      rmSync(join(dir, 'serial'), { recursive: true });
+      await until(() => received.events.some((e) => e.kind === 'closed'), 'the loss', 10_000);
+      const lostAt = performance.now();
+      const closed = received.events.find((e) => e.kind === 'closed');
+      assert.equal(closed?.kind === 'closed' ? closed.retryInMs : 0, 30_000);
+
+      pty = await plug('second');
+      await until(() => received.events.filter((e) => e.kind === 'open').length === 2, 'the reopen', 20_000);
+      const reopenedAfterMs = performance.now() - lostAt;
+      writeFileSync(pty.meterPath, Buffer.from([4, 5]));
+      await until(() => received.bytes().length === 5, 'bytes after the reopen', 10_000);
+      assert.deepEqual([...received.bytes()], [1, 2, 3, 4, 5]);
+      assert.ok(reopenedAfterMs < 30_000, `reopened ${reopenedAfterMs} ms after the loss`);
+      assert.ok(
+        lines.some((l) => l.includes('appeared; reopening without waiting for the retry timer')),
+        lines.join(''),
+      );
+      assert.equal(received.events.filter((e) => e.kind === 'closed').length, 1, 'no failed attempt');
+    } finally {
+      await source.stop();
+      pty.close();
+    }
+  });
+
+  it('does not open another adapter that took its name; opens its own under its new name', async () => {
+    // A /sys and /dev like Linux's (see test/unit/source-usb-identity.test.ts) whose tty nodes are links to
+    // real pseudo-terminals, so sysfs is keyed by the pty's number (/dev/pts/N → class/tty/N).
+    const dir = tmp();
+    const sysRoot = join(dir, 'sys');
+    const devRoot = join(dir, 'dev');
+    mkdirSync(join(sysRoot, 'class', 'tty'), { recursive: true });
+    mkdirSync(devRoot);
+    const ptys: PtyPair[] = [];
+    const plug = async (tty: string, usbPath: string, serial: string): Promise<PtyPair> => {
+      const pty = await openPtyPair(mkdtempSync(join(dir, 'pty-')));
+      ptys.push(pty);
+      const name = basename(realpathSync(pty.adapterPath));
+      const usbDevice = join(sysRoot, 'devices', 'pci0000:00', '0000:00:14.0', 'usb1', usbPath);
+      const ttyDevice = join(usbDevice, `${usbPath}:1.0`, tty);
+      mkdirSync(ttyDevice, { recursive: true });
+      writeFileSync(join(usbDevice, 'idVendor'), '0403\n');
+      writeFileSync(join(usbDevice, 'idProduct'), '6001\n');
+      writeFileSync(join(usbDevice, 'serial'), `${serial}\n`);
+      mkdirSync(join(sysRoot, 'class', 'tty', name));
+      symlinkSync(ttyDevice, join(sysRoot, 'class', 'tty', name, 'device'));
+      symlinkSync(pty.adapterPath, join(devRoot, tty));
+      return pty;
+    };
+    const unplug = (pty: PtyPair, tty: string): void => {
+      rmSync(join(sysRoot, 'class', 'tty', basename(realpathSync(pty.adapterPath))), { recursive: true });
+      unlinkSync(join(devRoot, tty));
+      pty.close();
+    };
+
+    const a = await plug('ttyUSB0', '1-1', 'AAAA1111');
+    const { lines, log } = debugLog();
+    const device = join(devRoot, 'ttyUSB0');
+    const source = new SerialSource({ device, ...SERIAL_8E1, backoff: FAST, sysRoot, devRoot }, log);
+    const received = collect(source);
+    try {
+      await until(() => received.events.some((e) => e.kind === 'open'), 'open');
+      assert.match(lines.join(''), /opened .*ttyUSB0 \(USB 0403:6001 serial AAAA1111\)/);
+
+      unplug(a, 'ttyUSB0');
+      await until(() => received.events.some((e) => e.kind === 'closed'), 'the loss', 10_000);
+      const b = await plug('ttyUSB0', '1-2', 'BBBB2222'); // another adapter, under the configured name
+      const warned = (): string[] => lines.filter((l) => l.includes(' WARN ') && l.includes('BBBB2222'));
+      await until(() => warned().length > 0, 'the warning about the other adapter', 10_000);
+      const closedAtWarning = received.events.filter((e) => e.kind === 'closed').length;
+      await until(
+        () => received.events.filter((e) => e.kind === 'closed').length >= closedAtWarning + 3,
+        'more retries',
+        10_000,
+      );
+      writeFileSync(b.meterPath, Buffer.from([0xbb, 0xbb]));
+
+      const a2 = await plug('ttyUSB1', '1-1', 'AAAA1111'); // ours again, renumbered
+      await until(() => received.events.filter((e) => e.kind === 'open').length === 2, 'the reopen', 10_000);
+      writeFileSync(a2.meterPath, Buffer.from([0xaa]));
+      await until(() => received.bytes().length >= 1, 'bytes from its own adapter', 10_000);
+
+      const opened = received.events.filter((e) => e.kind === 'open').map((e) => e.detail);
+      assert.match(opened[1] ?? '', /ttyUSB1 \(USB 0403:6001 serial AAAA1111\)$/);
+      assert.ok(!opened.some((d) => d.includes('BBBB2222')), 'never the other adapter');
+      assert.deepEqual([...received.bytes()], [0xaa]);
+      assert.equal(warned().length, 1, 'the other adapter is reported once');
+      assert.match(
+        warned()[0] ?? '',
+        /ttyUSB0 is now USB 0403:6001 serial BBBB2222, no longer USB 0403:6001 serial AAAA1111/,
+      );
+    } finally {
+      await source.stop();
+      for (const pty of ptys) pty.close();
     }
   });
 });
