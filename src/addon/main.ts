@@ -16,6 +16,13 @@ import { fetchMqttService, mqttServiceUrl } from './supervisor.js';
  * shows in the Log tab as a sentence, not a stack trace.
  */
 
+/**
+ * Who may open the add-on's page: Home Assistant's ingress gateway, the one address ingress traffic comes
+ * from (the Supervisor's docs), and loopback for the container's HEALTHCHECK. The page listens on every
+ * address, since ingress connects from outside the container; any other peer gets 403.
+ */
+const INGRESS_PEERS: readonly string[] = ['172.30.32.2', '127.0.0.1', '::1'];
+
 const env = process.env;
 const optionsPath = env['SMARTMETER_OPTIONS'] ?? '/data/options.json';
 const supervisorUrl = env['SUPERVISOR_URL'] ?? 'http://supervisor';
@@ -88,14 +95,23 @@ async function main(): Promise<number> {
       ? []
       : ['--ha-url', `${supervisorUrl}/core`, '--ha-token', token, '--state-dir', dirname(optionsPath)];
   const loaded = loadConfig({
-    argv: ['--options', optionsPath, '--http-port', httpPort, ...mqttFlags, ...haFlags],
+    argv: [
+      '--options',
+      optionsPath,
+      '--http-port',
+      httpPort,
+      '--http-host',
+      '0.0.0.0',
+      ...mqttFlags,
+      ...haFlags,
+    ],
     env: {},
   });
   if (!loaded.ok) {
     log.error(`configuration: ${loaded.message.replace(/^option "([^"]+)"/, 'option $1')}`);
     return 1;
   }
-  const config = loaded.config;
+  const config = { ...loaded.config, httpAllowedPeers: INGRESS_PEERS };
   if (config.source.kind === 'serial' && !existsSync(config.source.device)) {
     log.error(
       `the serial device ${config.source.device} does not exist: pick the M-Bus adapter under "device" in the add-on configuration ` +

@@ -45,7 +45,9 @@ MQTT:
   --topic-prefix P         state topics P/<key> (default home/smart_meter)
   --discovery-prefix P     Home Assistant discovery (default homeassistant); --no-discovery
   --stale-timeout S        'offline' after S seconds without a valid telegram (default 30)
-  --http-port N            serve the live web page and /health on port N (off by default)
+  --http-port N            serve the live web page, /status.json, /metrics and /health on port N (off by default)
+  --http-host ADDR         where that page listens (HTTP_HOST): 127.0.0.1 by default, so only this machine
+                           can read it; 0.0.0.0 for every address (e.g. for Prometheus on another host)
   --ha-url URL --ha-token T  Home Assistant's API (a long-lived token): notifications when the meter needs
                            attention, entity ids on the web page; --energy-dashboard adds the meter to the
                            Energy dashboard once (marker kept in --state-dir)
@@ -134,7 +136,12 @@ export async function startBridge(
     try {
       web = await startWebServer(
         bridge,
-        { port: config.httpPort, host: '0.0.0.0', captureFile: config.capture },
+        {
+          port: config.httpPort,
+          host: config.httpHost,
+          captureFile: config.capture,
+          allowedPeers: config.httpAllowedPeers,
+        },
         log.child('http'),
       );
     } catch (error) {

@@ -54,6 +54,13 @@ export type BridgeConfig = {
   staleTimeoutS: number;
   /** The status page and /health; off unless given (the add-on uses 8099 for ingress). */
   httpPort: number | undefined;
+  /** Where the status page listens: loopback unless --http-host / HTTP_HOST says otherwise. */
+  httpHost: string;
+  /**
+   * The only peer addresses the status page answers (403 for any other); undefined answers every peer that
+   * can reach httpHost. Set by the add-on alone: Home Assistant's ingress gateway and loopback.
+   */
+  httpAllowedPeers: readonly string[] | undefined;
   homeAssistant: HomeAssistantConfig | undefined;
   influx: InfluxConfig | undefined;
   /** A Sentry DSN: errors are reported there when set. */
@@ -87,7 +94,12 @@ export function describeConfig(config: BridgeConfig): string {
     `topics ${m.topicPrefix}/…`,
     m.discovery ? `discovery ${m.discoveryPrefix}` : 'discovery off',
     `stale after ${config.staleTimeoutS} s`,
-    ...(config.httpPort === undefined ? [] : [`web page on port ${config.httpPort}`]),
+    ...(config.httpPort === undefined
+      ? []
+      : [
+          `web page on ${config.httpHost.includes(':') ? `[${config.httpHost}]` : config.httpHost}:${config.httpPort}` +
+            (config.httpAllowedPeers === undefined ? '' : ` for ${config.httpAllowedPeers.join(', ')} only`),
+        ]),
     ...(config.homeAssistant === undefined
       ? []
       : [

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { z } from 'zod';
 import { isMeterError } from '../errors.js';
 import { parseKey } from '../key.js';
@@ -62,6 +63,11 @@ function isTopicPrefix(text: string): boolean {
   );
 }
 
+/** An IP address or a host name (`localhost`) for the status page to listen on. */
+function isListenAddress(text: string): boolean {
+  return isIP(text) !== 0 || /^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/i.test(text);
+}
+
 function check<T>(given: Given | undefined, schema: z.ZodType<T>, fallback: T, problem: string): T {
   if (given === undefined) return fallback;
   const result = schema.safeParse(given.value);
@@ -121,6 +127,14 @@ function build(raw: Raw): BridgeConfig {
       raw.http_port === undefined
         ? undefined
         : check(raw.http_port, integer(0, 65535), 0, 'expected a port number 0-65535'),
+    httpHost: check(
+      raw.http_host,
+      z.string().refine(isListenAddress),
+      '127.0.0.1',
+      'expected an address to listen on, such as 127.0.0.1 (the default), 0.0.0.0 (every IPv4 address) or ::',
+    ),
+    // Only the add-on narrows who may ask (Home Assistant's ingress gateway); no flag sets it.
+    httpAllowedPeers: undefined,
     logLevel: check(raw.log_level, z.enum(LOG_LEVELS), 'info', `expected one of ${LOG_LEVELS.join(', ')}`),
     logConsole: raw.log_console !== undefined && !/^(|0|false|no|off)$/i.test(raw.log_console.value.trim()),
   };

@@ -31,6 +31,7 @@ type Field =
   | 'discovery'
   | 'stale_timeout'
   | 'http_port'
+  | 'http_host'
   | 'ha_url'
   | 'ha_token'
   | 'energy_dashboard'
@@ -77,6 +78,7 @@ const FLAGS: Readonly<Record<string, Field>> = {
   'birth-topic': 'birth_topic',
   'stale-timeout': 'stale_timeout',
   'http-port': 'http_port',
+  'http-host': 'http_host',
   'ha-url': 'ha_url',
   'ha-token': 'ha_token',
   'state-dir': 'state_dir',
@@ -104,6 +106,7 @@ const ENV: Readonly<Record<string, Field>> = {
   TOPIC_PREFIX: 'topic_prefix',
   DISCOVERY_PREFIX: 'discovery_prefix',
   LOG_LEVEL: 'log_level',
+  HTTP_HOST: 'http_host',
   HA_URL: 'ha_url',
   HA_TOKEN: 'ha_token',
   INFLUX_URL: 'influx_url',

@@ -1,5 +1,7 @@
 import { createReadStream, existsSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { BlockList, isIP } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
 import type { Bridge } from '../bridge/bridge.js';
 import type { Logger } from '../log.js';
@@ -13,6 +15,11 @@ import { PAGE } from './page.js';
  * `ws` the live feed it subscribes to, `capture.bin` the raw bytes to download, `status.json` and `health`
  * for scripts and the container's HEALTHCHECK. All paths are relative to wherever the page is served,
  * because ingress puts it under a prefix of its own.
+ *
+ * Who may ask: whoever reaches `host` (run: loopback unless --http-host), narrowed by `allowedPeers` (the
+ * add-on: only Home Assistant's ingress gateway and loopback); everyone else gets 403. A WebSocket opened by
+ * a browser page must come from a page of this server (Origin against Host), so a page elsewhere cannot
+ * read the live feed through the user's browser. Nothing served holds the key.
  */
 
 export type WebServer = { readonly port: number; readonly live: LiveState; close(): Promise<void> };
@@ -21,6 +28,8 @@ export type WebServerOptions = {
   readonly port: number;
   readonly host: string;
   readonly captureFile: string | undefined;
+  /** The only peer addresses answered (IP addresses; IPv4-mapped IPv6 peers count as IPv4); absent: every peer. */
+  readonly allowedPeers?: readonly string[] | undefined;
 };
 
 /** Pushes at most this often, however fast telegrams arrive (a replay may be fast). */
@@ -31,12 +40,45 @@ export async function startWebServer(
   options: WebServerOptions,
   log: Logger,
 ): Promise<WebServer> {
+  const peers = peerFilter(options.allowedPeers);
   const live = new LiveState(bridge);
   const metrics = new PrometheusMetrics(bridge);
   const sockets = new WebSocketServer({ noServer: true, maxPayload: 1024 });
 
-  const server = http.createServer((request, response) => route(request, response, live, metrics, options));
+  // A refused peer or page is logged once each (bounded), not once per request.
+  const reported = new Set<string>();
+  const report = (what: string): void => {
+    if (reported.has(what) || reported.size >= 100) return;
+    reported.add(what);
+    log.warn(`refused ${what}`);
+  };
+  const peerAllowed = (request: IncomingMessage): boolean => {
+    if (peers === undefined) return true;
+    const address = request.socket.remoteAddress;
+    if (address !== undefined && peers.check(address, isIP(address) === 6 ? 'ipv6' : 'ipv4')) return true;
+    report(
+      `a request from ${address ?? 'an unknown address'}: the page answers only ${options.allowedPeers?.join(', ')}`,
+    );
+    return false;
+  };
+
+  const server = http.createServer((request, response) => {
+    if (!peerAllowed(request)) {
+      response.writeHead(403, { 'content-type': 'text/plain' }).end('forbidden');
+      return;
+    }
+    route(request, response, live, metrics, options);
+  });
   server.on('upgrade', (request, socket, head) => {
+    if (!peerAllowed(request)) {
+      refuseUpgrade(socket);
+      return;
+    }
+    if (!originAllowed(request)) {
+      report(`a WebSocket from a page of ${String(request.headers.origin)} (not this server's)`);
+      refuseUpgrade(socket);
+      return;
+    }
     if (pathOf(request) !== '/ws') {
       socket.destroy();
       return;
@@ -68,7 +110,12 @@ export async function startWebServer(
   });
   const address = server.address();
   const port = typeof address === 'object' && address !== null ? address.port : options.port;
-  log.info(`web page on http://${options.host === '0.0.0.0' ? 'localhost' : options.host}:${port}/`);
+  const everywhere = options.host === '0.0.0.0' || options.host === '::';
+  const shown = everywhere ? 'localhost' : isIP(options.host) === 6 ? `[${options.host}]` : options.host;
+  log.info(
+    `web page on http://${shown}:${port}/${everywhere ? ' (listening on every address)' : ''}` +
+      (options.allowedPeers === undefined ? '' : `, answering only ${options.allowedPeers.join(', ')}`),
+  );
   return {
     port,
     live,
@@ -80,6 +127,59 @@ export async function startWebServer(
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
+}
+
+function peerFilter(allowed: readonly string[] | undefined): BlockList | undefined {
+  if (allowed === undefined) return undefined;
+  const list = new BlockList();
+  for (const address of allowed) {
+    const family = isIP(address);
+    if (family === 0) throw new Error(`not an IP address: ${address}`);
+    list.addAddress(address, family === 6 ? 'ipv6' : 'ipv4');
+  }
+  return list;
+}
+
+/**
+ * A browser names the page that opens a WebSocket in Origin; it must be this server as the browser
+ * addressed it: the Host header, or X-Forwarded-Host where a reverse proxy rewrote Host (a page cannot set
+ * either on a WebSocket). Home Assistant's ingress passes the browser's Host and Origin through Core and the
+ * Supervisor unchanged. No Origin: not a browser (a script, curl), allowed.
+ */
+export function originAllowed(request: IncomingMessage): boolean {
+  const origin = request.headers.origin;
+  if (origin === undefined) return true;
+  let url: URL;
+  try {
+    url = new URL(origin);
+  } catch {
+    return false; // "null": a sandboxed frame or a file
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') return false;
+  const forwarded = request.headers['x-forwarded-host'];
+  const hosts = [
+    request.headers.host,
+    ...(Array.isArray(forwarded) ? forwarded : [forwarded]).flatMap((h) => h?.split(',') ?? []),
+  ];
+  return hosts.some((host) => host !== undefined && sameHost(url, host.trim()));
+}
+
+function sameHost(origin: URL, host: string): boolean {
+  if (host === '' || /[\s/\\@?#]/.test(host)) return false;
+  try {
+    // Through URL both sides drop the scheme's default port and compare host names in lower case.
+    return new URL(`${origin.protocol}//${host}`).host === origin.host;
+  } catch {
+    return false;
+  }
+}
+
+function refuseUpgrade(socket: Duplex): void {
+  socket.on('error', () => socket.destroy());
+  socket.once('finish', () => socket.destroy());
+  socket.end(
+    'HTTP/1.1 403 Forbidden\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: 9\r\n\r\nforbidden',
+  );
 }
 
 function pathOf(request: IncomingMessage): string {

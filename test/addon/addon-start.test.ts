@@ -8,6 +8,7 @@ import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { MeterSimulator } from '../../src/simulator/meter-simulator.js';
 import { openPtyPair, type PtyPair } from '../../src/simulator/pty-pair.js';
+import { getFrom, openWs } from '../support/http-peer.js';
 import {
   BROKER_PASSWORD,
   BROKER_USER,
@@ -167,6 +168,20 @@ describe('add-on start-up', () => {
       };
       assert.equal(status.telegram?.meter_id, simulator.meterNumber);
       assert.ok(!JSON.stringify(status).includes(KEY.slice(4)), 'the key is not on the page');
+
+      // Only Home Assistant's ingress gateway (172.30.32.2) and loopback are answered: another address gets
+      // 403, for the page and for the live feed; a page from another site gets no feed either.
+      const port = started.httpPort;
+      assert.match(started.output(), /answering only 172\.30\.32\.2, 127\.0\.0\.1, ::1/);
+      assert.equal((await getFrom(port, '/status.json', '127.0.0.2')).status, 403);
+      assert.equal((await getFrom(port, '/capture.bin', '127.0.0.2')).status, 403);
+      assert.equal((await getFrom(port, '/status.json')).status, 200);
+      const feed = `ws://127.0.0.1:${port}/ws`;
+      assert.equal((await openWs(feed, { from: '127.0.0.2' })).status, 403);
+      assert.equal((await openWs(feed, { origin: 'http://evil.example' })).status, 403);
+      const own = await openWs(feed, { origin: `http://127.0.0.1:${port}` });
+      assert.equal(own.status, 101);
+      assert.ok(!(own.first ?? '').includes(KEY.slice(4)), 'the key is not in the feed');
       assert.match(started.output(), /MQTT broker from Home Assistant: mqtt:\/\/127\.0\.0\.1:\d+ as bridge/);
       assert.ok(!started.output().includes(BROKER_PASSWORD), 'the MQTT password is not logged');
 

@@ -69,6 +69,7 @@ describe('compose.yaml', () => {
     assert.equal(env['MQTT_USER'], 'meter');
     assert.equal(env['MQTT_PASSWD'], 's3cret');
     assert.equal(env['INFLUX_BUCKET'], 'energy');
+    assert.equal(env['HTTP_HOST'], '0.0.0.0', 'the published port reaches the page inside the container');
     assert.equal(bridge['restart'], 'unless-stopped');
     assert.equal(resolved.services['mosquitto']?.['restart'], 'unless-stopped');
     assert.ok(resolved.services['mosquitto'], 'a broker comes with it');

@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
 import { createWriteStream, mkdtempSync, type WriteStream } from 'node:fs';
+import { get } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { MeterSimulator } from '../../src/simulator/meter-simulator.js';
 import { openPtyPair, type PtyPair } from '../../src/simulator/pty-pair.js';
-import { startCli } from '../support/cli-process.js';
+import { type CliProcess, startCli } from '../support/cli-process.js';
 import { BROKER_PASSWORD, BROKER_USER, type Mosquitto, startMosquitto } from '../support/mosquitto.js';
 import { MqttRecorder } from '../support/mqtt-recorder.js';
 
@@ -85,6 +86,67 @@ describe('smartmeter-bridge run: configuration errors', () => {
       new RegExp(`could not start: the MQTT CA file ${missing} cannot be read \\(ENOENT\\)`),
     );
     assert.doesNotMatch(output, /\bat .*\.(ts|js):\d+/, 'no stack trace');
+  });
+});
+
+describe('smartmeter-bridge run: who can reach the status page', () => {
+  /** Resolves with the first match of `pattern` in the process's output, as soon as it is written. */
+  function logLine(run: CliProcess, pattern: RegExp): Promise<RegExpExecArray> {
+    return new Promise((resolve, reject) => {
+      const look = (): void => {
+        const match = pattern.exec(run.output());
+        if (match !== null) resolve(match);
+      };
+      run.child.stdout?.on('data', look);
+      run.child.stderr?.on('data', look);
+      void run.exit.then(() => reject(new Error(`exited before ${pattern}: ${run.output()}`)));
+      look();
+    });
+  }
+
+  /** GET /health at host:port: the status, or the connection error's code. */
+  function health(host: string, port: number): Promise<number | string> {
+    return new Promise((resolve) => {
+      get({ host, port, path: '/health' }, (response) => {
+        response.resume();
+        resolve(response.statusCode ?? 0);
+      }).on('error', (error: NodeJS.ErrnoException) => resolve(error.code ?? error.message));
+    });
+  }
+
+  async function withPage(
+    flags: string[],
+    check: (port: number, shown: string) => Promise<void>,
+  ): Promise<void> {
+    // No broker and no meter needed: the page starts all the same. HTTP_HOST "" is "not given".
+    const run = startCli(
+      ['run', '--key', KEY, '--device', 'tcp://127.0.0.1:9', '--mqtt-url', 'mqtt://127.0.0.1:1', ...flags],
+      { HTTP_HOST: '' },
+    );
+    try {
+      const [, shown = '', port = ''] = await logLine(run, /web page on http:\/\/(\S+):(\d+)\//);
+      await check(Number(port), shown);
+      run.child.kill('SIGTERM');
+      assert.equal(await run.exit, 0);
+    } finally {
+      run.child.kill('SIGKILL');
+    }
+  }
+
+  it('listens on 127.0.0.1 by default: another address of this machine is refused', async () => {
+    await withPage(['--http-port', '0'], async (port, shown) => {
+      assert.equal(shown, '127.0.0.1');
+      assert.equal(await health('127.0.0.1', port), 200);
+      assert.equal(await health('127.0.0.2', port), 'ECONNREFUSED');
+    });
+  });
+
+  it('--http-host 0.0.0.0 listens on every address', async () => {
+    await withPage(['--http-port', '0', '--http-host', '0.0.0.0'], async (port, shown) => {
+      assert.equal(shown, 'localhost');
+      assert.equal(await health('127.0.0.1', port), 200);
+      assert.equal(await health('127.0.0.2', port), 200);
+    });
   });
 });
 

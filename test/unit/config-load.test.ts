@@ -141,7 +141,38 @@ describe('configuration', () => {
     assert.equal(ok(load(['--key', KEY, '--no-discovery'])).mqtt.discovery, false);
   });
 
+  it('the status page listens on loopback unless --http-host or HTTP_HOST says otherwise; only the add-on narrows its peers', () => {
+    const plain = ok(load(['--key', KEY, '--http-port', '8099']));
+    assert.equal(plain.httpHost, '127.0.0.1');
+    assert.equal(plain.httpAllowedPeers, undefined);
+    assert.match(describeConfig(plain), /web page on 127\.0\.0\.1:8099(,|$)/);
+    const everywhere = ok(load(['--key', KEY, '--http-port', '8099', '--http-host', '0.0.0.0']));
+    assert.equal(everywhere.httpHost, '0.0.0.0');
+    assert.match(describeConfig(everywhere), /web page on 0\.0\.0\.0:8099/);
+    assert.equal(ok(load(['--key', KEY], { HTTP_HOST: '::' })).httpHost, '::');
+    assert.equal(
+      ok(load(['--key', KEY, '--http-host', 'localhost'], { HTTP_HOST: '::' })).httpHost,
+      'localhost',
+    );
+    assert.match(
+      describeConfig({ ...plain, httpHost: '::', httpAllowedPeers: ['172.30.32.2', '127.0.0.1'] }),
+      /web page on \[::\]:8099 for 172\.30\.32\.2, 127\.0\.0\.1 only/,
+    );
+  });
+
   const errors: [string, string[], Record<string, string>, RegExp][] = [
+    [
+      'a listen address that is none',
+      ['--key', KEY, '--http-host', 'http://0.0.0.0'],
+      {},
+      /^--http-host: expected an address to listen on/,
+    ],
+    [
+      'an HTTP_HOST with a space',
+      ['--key', KEY],
+      { HTTP_HOST: 'my host' },
+      /^HTTP_HOST: expected an address/,
+    ],
     ['missing key', [], {}, /^key: missing/],
     ['31 hex digits', ['--key', KEY.slice(1)], {}, /^--key: a key is 32 hex digits/],
     [
