@@ -8,16 +8,16 @@ import {
   parseGeneralGloCiphering,
 } from '../dlms/glo-ciphering.js';
 import { isMeterError, MeterError } from '../errors.js';
-import { keyHint } from '../key.js';
 import { buildTelegram, type Telegram } from '../meter/meter-model.js';
+import type { KeyEvidence } from './key-evidence.js';
 
 /**
  * One reassembled APDU to one Telegram: decrypt when it is ciphered, parse the data-notification,
  * apply the meter model. Throws only MeterError.
  */
-export function decodeApdu(apdu: Uint8Array, keys: DlmsKeys): Telegram {
+export function decodeApdu(apdu: Uint8Array, keys: DlmsKeys, evidence?: KeyEvidence): Telegram {
   try {
-    return decodeApduUnchecked(apdu, keys);
+    return decodeApduUnchecked(apdu, keys, evidence);
   } catch (error) {
     if (isMeterError(error)) throw error.withRaw(apdu);
     // A bug, not bad input: keep it visible but in the one error type callers handle.
@@ -28,7 +28,7 @@ export function decodeApdu(apdu: Uint8Array, keys: DlmsKeys): Telegram {
   }
 }
 
-function decodeApduUnchecked(apdu: Uint8Array, keys: DlmsKeys): Telegram {
+function decodeApduUnchecked(apdu: Uint8Array, keys: DlmsKeys, evidence: KeyEvidence | undefined): Telegram {
   const tag = apdu[0];
   if (tag === DLMS_DATA_NOTIFICATION) {
     const notification = parseDataNotification(apdu);
@@ -51,24 +51,37 @@ function decodeApduUnchecked(apdu: Uint8Array, keys: DlmsKeys): Telegram {
   try {
     notification = parseDataNotification(decrypted.plaintext);
   } catch (error) {
-    // Without a tag, a wrong key is only visible as plaintext that is not a data-notification.
+    // Without a tag, a wrong key is only visible as plaintext that does not parse; so is line noise.
     if (decrypted.encrypted && !decrypted.authenticated && isMeterError(error)) {
-      throw wrongKey(ciphered.systemTitle, ciphered.frameCounter, keys);
+      if (evidence?.keyFits(ciphered.systemTitle, decrypted.plaintext) === true) {
+        throw damaged(ciphered.systemTitle, ciphered.frameCounter, error);
+      }
+      throw wrongKey(ciphered.systemTitle, ciphered.frameCounter);
     }
     throw error;
   }
-  return buildTelegram(
+  const telegram = buildTelegram(
     { systemTitle: ciphered.systemTitle, frameCounter: ciphered.frameCounter, ...notification },
     notification.body,
   );
+  if (decrypted.encrypted) evidence?.prove(ciphered.systemTitle);
+  return telegram;
 }
 
-function wrongKey(systemTitle: Uint8Array, frameCounter: number, keys: DlmsKeys): MeterError {
-  const hint =
-    keys.encryptionKey === undefined ? '' : ` (the key given starts with ${keyHint(keys.encryptionKey)})`;
+function damaged(systemTitle: Uint8Array, frameCounter: number, cause: MeterError): MeterError {
+  return new MeterError(
+    'AXDR_INVALID',
+    `The telegram from system title ${toHex(systemTitle)} (frame counter ${frameCounter}) was damaged on the ` +
+      `way (${cause.message}); the key fits this meter. One telegram is lost; if this happens often, check ` +
+      'the cable and its contacts.',
+    { cause },
+  );
+}
+
+function wrongKey(systemTitle: Uint8Array, frameCounter: number): MeterError {
   return new MeterError(
     'WRONG_KEY',
-    `The key does not fit this meter${hint}: the telegram from system title ${toHex(systemTitle)} ` +
+    `The key does not fit this meter: the telegram from system title ${toHex(systemTitle)} ` +
       `(frame counter ${frameCounter}) decrypted to data that is not a DLMS data-notification. ` +
       'Use the key your grid operator issued for exactly this meter (32 hex digits, often called ' +
       "'Schlüssel' or 'GUEK'); check for swapped or mistyped characters, and ask the operator for the key again " +

@@ -5,6 +5,7 @@ import { type FramerEvent, MbusFramer } from '../mbus/mbus-framer.js';
 import { type ReassemblyEvent, SegmentReassembler } from '../mbus/segment-reassembler.js';
 import type { Telegram } from '../meter/meter-model.js';
 import { decodeApdu } from './apdu-decoder.js';
+import { KeyEvidence } from './key-evidence.js';
 
 /**
  * The decoding half of the data flow, bytes → Telegrams: framer → reassembler → decrypt → A-XDR →
@@ -22,6 +23,7 @@ export type DecoderEvent =
 export class TelegramDecoder {
   private readonly framer = new MbusFramer();
   private readonly reassembler = new SegmentReassembler();
+  private readonly evidence = new KeyEvidence();
 
   constructor(private readonly keys: DlmsKeys) {}
 
@@ -41,6 +43,8 @@ export class TelegramDecoder {
       if (event.kind === 'discarded') {
         events.push(event);
       } else if (event.kind === 'error') {
+        // The lost frame is the one report of its telegram; the reassembler drops the rest of it quietly.
+        this.reassembler.frameLost();
         events.push({ kind: 'rejected', error: event.error });
       } else {
         events.push({ kind: 'frame', frame: event.frame });
@@ -56,7 +60,7 @@ export class TelegramDecoder {
     if (event.kind === 'error') return [{ kind: 'rejected', error: event.error }];
     const reassembled: DecoderEvent = { kind: 'reassembled', frames: event.apdu.frames };
     try {
-      const telegram = decodeApdu(event.apdu.apdu, this.keys);
+      const telegram = decodeApdu(event.apdu.apdu, this.keys, this.evidence);
       return [reassembled, { kind: 'telegram', telegram, frames: event.apdu.frames }];
     } catch (error) {
       return [reassembled, { kind: 'rejected', error: error as MeterError }];

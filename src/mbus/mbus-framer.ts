@@ -3,7 +3,6 @@ import {
   MBUS_ACK,
   MBUS_HEADER_LENGTH,
   MBUS_LONG_START,
-  MBUS_MAX_FRAME_LENGTH,
   MBUS_MAX_OVERFLOW_BODY,
   MBUS_MIN_BODY,
   MBUS_SHORT_START,
@@ -23,6 +22,8 @@ type Candidate =
   | { status: 'need-more' }
   | { status: 'frame'; length: number; lengthOverflow: boolean }
   | { status: 'checksum'; length: number }
+  /** A frame header whose frame does not end where its length says: bytes were lost on the line. */
+  | { status: 'truncated'; length: number }
   | { status: 'invalid' };
 
 const SHORT_FRAME_LENGTH = 5;
@@ -89,6 +90,18 @@ export class MbusFramer {
           reportedUntil = i + candidate.length;
           i++;
           continue;
+        }
+        if (candidate.status === 'truncated' && i >= reportedUntil) {
+          // Reported so that a lost telegram is counted; the bytes are scanned on, for the next frame.
+          flushDiscard(i);
+          events.push({
+            kind: 'error',
+            error: new MeterError(
+              'TRUNCATED',
+              `M-Bus frame cut short: its length says ${candidate.length} bytes, but its stop byte is not there (bytes lost on the line, or the adapter was unplugged)`,
+              { raw: copyOf(data, i, i + candidate.length) },
+            ),
+          });
         }
       } else if (byte === MBUS_ACK) {
         flushDiscard(i);
@@ -170,22 +183,23 @@ function tryLongFrame(data: Uint8Array, i: number): Candidate {
   const length = data[i + 1] as number;
   if (data[i + 2] !== length || data[i + 3] !== MBUS_LONG_START) return { status: 'invalid' };
 
+  const normalTotal = MBUS_HEADER_LENGTH + length + 2;
   let normal: 'ok' | 'checksum' | 'bad' = 'bad';
   if (length >= MBUS_MIN_BODY) {
-    const total = MBUS_HEADER_LENGTH + length + 2;
-    if (available < total) return { status: 'need-more' };
+    if (available < normalTotal) return { status: 'need-more' };
     normal = checkBody(data, i, length);
-    if (normal === 'ok') return { status: 'frame', length: total, lengthOverflow: false };
+    if (normal === 'ok') return { status: 'frame', length: normalTotal, lengthOverflow: false };
   }
   // The T210-D's wrapped length: believed only when stop byte and checksum over L + 256 bytes both match.
   const overflowBody = length + 256;
+  const overflowTotal = MBUS_HEADER_LENGTH + overflowBody + 2;
+  let overflow: 'ok' | 'checksum' | 'bad' = 'bad';
   if (overflowBody <= MBUS_MAX_OVERFLOW_BODY) {
-    const total = MBUS_HEADER_LENGTH + overflowBody + 2;
-    if (total > MBUS_MAX_FRAME_LENGTH) return { status: 'invalid' };
-    if (available < total) return { status: 'need-more' };
-    if (checkBody(data, i, overflowBody) === 'ok')
-      return { status: 'frame', length: total, lengthOverflow: true };
+    if (available < overflowTotal) return { status: 'need-more' };
+    overflow = checkBody(data, i, overflowBody);
+    if (overflow === 'ok') return { status: 'frame', length: overflowTotal, lengthOverflow: true };
   }
-  if (normal === 'checksum') return { status: 'checksum', length: MBUS_HEADER_LENGTH + length + 2 };
-  return { status: 'invalid' };
+  if (normal === 'checksum') return { status: 'checksum', length: normalTotal };
+  if (overflow === 'checksum') return { status: 'checksum', length: overflowTotal };
+  return { status: 'truncated', length: length >= MBUS_MIN_BODY ? normalTotal : overflowTotal };
 }

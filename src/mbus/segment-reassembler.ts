@@ -45,6 +45,20 @@ function describeCi(ci: number): string {
 
 export class SegmentReassembler {
   private pending: Pending | undefined;
+  /**
+   * A frame was lost (checksum, cut short) and reported by the framer: the segments that follow until the
+   * next first segment belong to that telegram and are dropped without a second report.
+   */
+  private afterLoss = false;
+
+  /**
+   * The framer lost a frame: whatever telegram was being reassembled cannot be completed. It is dropped, not
+   * glued to the next telegram's segments (that would decrypt to garbage and look like a wrong key).
+   */
+  frameLost(): void {
+    this.pending = undefined;
+    this.afterLoss = true;
+  }
 
   push(frame: MbusFrame): ReassemblyEvent[] {
     const ci = frame.ciField;
@@ -75,11 +89,16 @@ export class SegmentReassembler {
     const events: ReassemblyEvent[] = [];
 
     if (sequence === 0) {
+      this.afterLoss = false;
       events.push(...this.dropPending('a new telegram started before its last segment arrived'));
       this.pending = { frames: [frame], nextSequence: 1, stsap, dtsap };
     } else {
       const pending = this.pending;
       if (pending === undefined) {
+        if (this.afterLoss) {
+          if ((ci & DLMS_CI_FIN) !== 0) this.afterLoss = false;
+          return events;
+        }
         events.push(this.missing(`segment ${sequence} arrived without the segments before it`, frame.raw));
         return events;
       }
