@@ -1,7 +1,7 @@
 import { VALUE_KEYS, type ValueKey, type ValueKeySpec } from '../meter/value-keys.js';
 import { VALUE_NAMES } from '../meter/value-names.js';
 import { VERSION } from '../version.js';
-import { type DiagnosticName, diagnosticTopic, stateTopic, stateTopicUnit, statusTopic } from './topics.js';
+import { type DiagnosticName, diagnosticTopic, stateTopic, statusTopic } from './topics.js';
 
 /**
  * Home Assistant MQTT device-based discovery (home-assistant.md §2.2): one retained config per meter at
@@ -35,8 +35,8 @@ const PRECISION: Partial<Record<ValueKey, number>> = {
   energy_out: 3,
   reactive_energy_in: 3,
   reactive_energy_out: 3,
-  power_in: 3,
-  power_out: 3,
+  power_in: 0,
+  power_out: 0,
   power: 0,
   voltage_l1: 1,
   voltage_l2: 1,
@@ -116,7 +116,7 @@ function valueComponent(
   objectId: string,
   spec: ValueKeySpec,
 ): Record<string, unknown> {
-  const unit = stateTopicUnit(spec.key, spec.unit);
+  const unit = spec.unit;
   const precision = PRECISION[spec.key];
   return {
     platform: 'sensor',
