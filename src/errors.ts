@@ -19,6 +19,7 @@ export const ERROR_CODES = [
   'AXDR_INVALID',
   'COUNTER_REPLAY',
   'ENERGY_DECREASED',
+  'IMPLAUSIBLE',
   'CONFIG_INVALID',
 ] as const;
 

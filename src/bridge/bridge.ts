@@ -9,7 +9,7 @@ import { ReadingGuard } from '../meter/reading-guard.js';
 import { VALUE_KEYS, type ValueKey } from '../meter/value-keys.js';
 import { buildDiscovery, type DiscoveryMessage } from '../mqtt/discovery.js';
 import type { MqttPublisher } from '../mqtt/mqtt-publisher.js';
-import { diagnosticTopic, jsonTopic, stateTopic, stateTopicValue, statusTopic } from '../mqtt/topics.js';
+import { diagnosticTopic, jsonTopic, stateTopic, statusTopic } from '../mqtt/topics.js';
 import type { ByteSource, SourceEvent } from '../source/byte-source.js';
 import { emptyStats, type PipelineStats, staleHint } from './pipeline-stats.js';
 import { RejectionLog } from './rejection-log.js';
@@ -60,6 +60,7 @@ export class Bridge {
   private readonly retained = new Map<string, string>();
   private discovery: DiscoveryMessage | undefined;
   private discoveryKeys: ValueKey[] = [];
+  private lastKeys: ReadonlySet<ValueKey> = new Set();
   private staleSince: number | undefined;
   private staleReportedAt: number | undefined;
   private available = false;
@@ -154,7 +155,7 @@ export class Bridge {
   }
 
   private accept(decoded: Telegram): void {
-    const checked = this.guard.check(decoded);
+    const checked = this.guard.check(decoded, this.now());
     if (!checked.ok) {
       this.reject(checked.error);
       return;
@@ -165,17 +166,30 @@ export class Bridge {
       this.stats.lastError = { code: withheld.code, message: withheld.message, at: this.now() };
       this.rejections.report(withheld);
     }
+    for (const notice of checked.notices) this.deps.log.child('guard').info(notice);
+    // A key joins discovery once two telegrams in a row carry it, so that a register damaged into another
+    // OBIS code makes no sensor. Keys as decoded: a total held for confirmation still is a sensor.
+    const sent = Object.keys(decoded.values) as ValueKey[];
+    const keys = sent.filter((key) => this.lastKeys.has(key));
+    this.lastKeys = new Set(sent);
+    if (!checked.identityConfirmed) {
+      // A meter's first telegram: its number is not confirmed yet, and sinks keyed by it (discovery,
+      // InfluxDB tags, Prometheus labels) would file its values under no meter. The next one confirms it.
+      this.deps.log.debug(
+        'first telegram of this meter: published from the next one on, which confirms its number',
+      );
+      return;
+    }
     this.stats.telegramsDecoded++;
     this.stats.lastTelegramAt = this.now();
     this.stats.frameCounter = telegram.frameCounter;
     if (this.options.logConsole) this.deps.log.info(formatValues(telegram));
 
-    this.publishDiscoveryFor(telegram);
+    this.publishDiscoveryFor(telegram, checked.deviceName, keys);
     const prefix = this.options.topicPrefix;
     for (const spec of VALUE_KEYS) {
       const value = telegram.values[spec.key];
-      if (value !== undefined)
-        this.publishRetained(stateTopic(prefix, spec.key), stateTopicValue(spec.key, value));
+      if (value !== undefined) this.publishRetained(stateTopic(prefix, spec.key), String(value));
     }
     if (this.publishRetained(jsonTopic(prefix), JSON.stringify(telegramToJson(telegram))))
       this.stats.telegramsPublished++;
@@ -188,21 +202,24 @@ export class Bridge {
     for (const l of this.listeners) l.telegram?.(telegram);
   }
 
-  private publishDiscoveryFor(telegram: Telegram): void {
+  private publishDiscoveryFor(
+    telegram: Telegram,
+    deviceName: string | undefined,
+    keys: readonly ValueKey[],
+  ): void {
     if (!this.options.discovery) return;
     const meterId = telegram.meterId ?? telegram.systemTitle;
     if (meterId === undefined) return;
-    const keys = Object.keys(telegram.values) as ValueKey[];
-    // Keys only ever join: a telegram that lacks a withheld total must not remove its sensor.
+    // Keys only ever join: a telegram that lacks a value removes no sensor.
     const previous = this.discovery === undefined ? [] : this.discoveryKeys;
     const merged = [...new Set([...previous, ...keys])];
-    const deviceName = telegram.values.device_name;
+    if (merged.length === 0) return;
     const message = buildDiscovery({
       discoveryPrefix: this.options.discoveryPrefix,
       topicPrefix: this.options.topicPrefix,
       meterId,
       systemTitle: telegram.systemTitle,
-      deviceName: typeof deviceName === 'string' ? deviceName : undefined,
+      deviceName,
       keys: merged,
       expireAfterS: this.options.staleTimeoutS,
     });

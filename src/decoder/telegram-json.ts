@@ -8,6 +8,7 @@ export type TelegramJson = {
   system_title?: string;
   frame_counter?: number;
   time?: string;
+  totals_time?: string;
   values: Telegram['values'];
   obis: Telegram['obis'];
 };
@@ -19,6 +20,7 @@ export function telegramToJson(telegram: Telegram): TelegramJson {
     ...(telegram.systemTitle === undefined ? {} : { system_title: telegram.systemTitle }),
     ...(telegram.frameCounter === undefined ? {} : { frame_counter: telegram.frameCounter }),
     ...(telegram.time === undefined ? {} : { time: telegram.time }),
+    ...(telegram.totalsTime === undefined ? {} : { totals_time: telegram.totalsTime }),
     values: telegram.values,
     obis: telegram.obis,
   };

@@ -32,6 +32,11 @@ export type Telegram = {
   readonly frameCounter: number | undefined;
   readonly invokeId: number;
   readonly time: string | undefined;
+  /**
+   * The meter's time of the energy totals in `values`, when the guard published them: they come from the
+   * telegram before, which this one confirmed (reading-guard.ts). Absent straight from the decoder.
+   */
+  readonly totalsTime?: string | undefined;
   readonly values: TelegramValues;
   readonly obis: Readonly<Record<string, ObisReading>>;
 };
@@ -191,6 +196,8 @@ function readRegister(register: Register): RegisterReading | undefined {
     case 'float':
     case 'bcd': {
       const numeric = scale(value.value, register.scaler);
+      // A float register can hold NaN or ±Infinity, and a huge scaler overflows: no meter measures that.
+      if (!Number.isFinite(numeric)) return undefined;
       return { obis: withUnit(numeric), numeric, unit };
     }
     case 'enum':
@@ -231,5 +238,6 @@ function publishedValue(
   const meterUnit = reading.unit ?? (register.unit === undefined ? BASE_UNIT[publishedUnit] : undefined);
   const exponent = meterUnit === undefined ? undefined : UNIT_CONVERSIONS[publishedUnit]?.[meterUnit];
   if (exponent === undefined) return undefined;
-  return scale(raw.value, register.scaler + exponent);
+  const published = scale(raw.value, register.scaler + exponent);
+  return Number.isFinite(published) ? published : undefined;
 }

@@ -1,75 +1,174 @@
 import { MeterError } from '../errors.js';
+import { IdentityBinding } from './identity-binding.js';
 import type { Telegram, TelegramValues } from './meter-model.js';
-import type { ValueKey } from './value-keys.js';
+import { dropImplausible, TOTALS } from './plausibility.js';
+import { ANOMALY_CONFIRMATIONS, TotalTrack } from './total-track.js';
+import { VALUE_KEYS, type ValueKey } from './value-keys.js';
 
 /**
- * The last line of defence before publishing, per meter (system title or meter id):
+ * The last gate before any sink, per meter (its system title): nothing is published that the meter did
+ * not send (design.md, "The guard").
  *
- * - The frame counter must increase; a repeated or lower one is a replayed or duplicated telegram
- *   (COUNTER_REPLAY), and the whole telegram is dropped.
- * - An energy total lower than the last one published is withheld (ENERGY_DECREASED): Home Assistant's
- *   Energy dashboard would book the drop and the recovery as a huge spike. This covers a stray 0.
- *   The other values of the telegram still go out.
+ * - The frame counter must increase; a repeated or lower one is a duplicated or replayed telegram
+ *   (COUNTER_REPLAY), dropped whole, unless several telegrams in a row count up from a new, lower start.
+ * - Instantaneous values outside what a household meter measures, NaN and infinities are not published
+ *   (IMPLAUSIBLE); the telegram's other values still are (plausibility.ts).
+ * - Energy totals go out once the next telegram confirms them; jumps and drops are held (total-track.ts).
+ * - Meter number and device name are bound to the system title (identity-binding.ts).
+ * `obis` keeps a register of a value key only when the value published is the one this telegram carried.
  */
 
-const TOTALS: readonly ValueKey[] = ['energy_in', 'energy_out', 'reactive_energy_in', 'reactive_energy_out'];
-/** How many meters' state to remember; one bridge reads one meter, a shared broker rarely more. */
 const MAX_METERS = 16;
 
-type MeterState = { frameCounter: number | undefined; totals: Map<ValueKey, number> };
+type MeterState = {
+  frameCounter: number | undefined;
+  /** Telegrams in a row whose counters rise from below the last accepted one. */
+  lowCounters: { last: number; count: number } | undefined;
+  readonly totals: Map<ValueKey, TotalTrack>;
+  readonly meterId: IdentityBinding;
+  readonly deviceName: IdentityBinding;
+};
 
 export type GuardResult =
-  | { readonly ok: true; readonly telegram: Telegram; readonly withheld: readonly MeterError[] }
+  | {
+      readonly ok: true;
+      readonly telegram: Telegram;
+      /** Values not published from this telegram, each with its reason. */
+      readonly withheld: readonly MeterError[];
+      /** A held change that was confirmed and is now published: worth one log line. */
+      readonly notices: readonly string[];
+      /** The meter number and device name it sends are bound: discovery may name the device. */
+      readonly identityConfirmed: boolean;
+      /** The device name bound to the meter, whether or not this telegram carried it. */
+      readonly deviceName: string | undefined;
+    }
   | { readonly ok: false; readonly error: MeterError };
+
+const TOTAL_UNITS: Readonly<Record<string, string>> = Object.fromEntries(
+  VALUE_KEYS.map((spec) => [spec.key, spec.unit ?? '']),
+);
 
 export class ReadingGuard {
   private readonly meters = new Map<string, MeterState>();
 
-  check(telegram: Telegram): GuardResult {
-    const id = telegram.systemTitle ?? telegram.meterId ?? 'unknown';
+  /** `receivedAt`: the bridge's clock (ms) when the telegram arrived; the meter's own clock is preferred. */
+  check(telegram: Telegram, receivedAt: number): GuardResult {
+    const id = telegram.systemTitle ?? 'unencrypted';
+    const state = this.stateOf(id);
+    const notices: string[] = [];
+
+    const counter = telegram.frameCounter;
+    if (counter !== undefined && state.frameCounter !== undefined && counter <= state.frameCounter) {
+      const low = state.lowCounters;
+      state.lowCounters =
+        low !== undefined && counter > low.last
+          ? { last: counter, count: low.count + 1 }
+          : { last: counter, count: 1 };
+      if (state.lowCounters.count < ANOMALY_CONFIRMATIONS) {
+        return {
+          ok: false,
+          error: new MeterError(
+            'COUNTER_REPLAY',
+            `frame counter ${counter} of ${id} does not increase (last ${state.frameCounter}): a repeated or replayed telegram, dropped`,
+          ),
+        };
+      }
+      notices.push(
+        `frame counter of ${id} restarted at ${counter} (was ${state.frameCounter}); ${ANOMALY_CONFIRMATIONS} telegrams in a row count up from there`,
+      );
+    }
+    state.lowCounters = undefined;
+    if (counter !== undefined) state.frameCounter = counter;
+
+    const values: TelegramValues = { ...telegram.values };
+    const withheld = dropImplausible(values);
+
+    const meterS = telegram.time === undefined ? undefined : Date.parse(telegram.time) / 1000;
+    const timing = {
+      time: telegram.time,
+      meterS: Number.isFinite(meterS) ? meterS : undefined,
+      receivedS: receivedAt / 1000,
+    };
+    let totalsTime: string | undefined;
+    for (const key of TOTALS) {
+      const value = values[key];
+      if (typeof value !== 'number') continue;
+      let track = state.totals.get(key);
+      if (track === undefined) {
+        track = new TotalTrack(key, TOTAL_UNITS[key] ?? '');
+        state.totals.set(key, track);
+      }
+      const step = track.push({ value, ...timing });
+      if (step.publish === undefined) delete values[key];
+      else {
+        values[key] = step.publish;
+        totalsTime ??= step.publishTime;
+      }
+      if (step.held !== undefined) withheld.push(step.held);
+      if (step.accepted !== undefined) notices.push(step.accepted);
+    }
+
+    const meterId = bindIdentity(values, 'meter_id', state.meterId, telegram.systemTitle, withheld, notices);
+    const deviceName = bindIdentity(
+      values,
+      'device_name',
+      state.deviceName,
+      telegram.systemTitle,
+      withheld,
+      notices,
+    );
+
+    const obis = { ...telegram.obis };
+    for (const spec of VALUE_KEYS) {
+      if (spec.obis !== undefined && values[spec.key] !== telegram.values[spec.key]) delete obis[spec.obis];
+    }
+    const identityConfirmed =
+      (!state.meterId.seen || state.meterId.bound !== undefined) &&
+      (!state.deviceName.seen || state.deviceName.bound !== undefined);
+    return {
+      ok: true,
+      telegram: { ...telegram, meterId, totalsTime, values, obis },
+      withheld,
+      notices,
+      identityConfirmed,
+      deviceName,
+    };
+  }
+
+  private stateOf(id: string): MeterState {
     let state = this.meters.get(id);
     if (state === undefined) {
       if (this.meters.size >= MAX_METERS) {
         const oldest = this.meters.keys().next().value;
         if (oldest !== undefined) this.meters.delete(oldest);
       }
-      state = { frameCounter: undefined, totals: new Map() };
+      state = {
+        frameCounter: undefined,
+        lowCounters: undefined,
+        totals: new Map(),
+        meterId: new IdentityBinding('meter number'),
+        deviceName: new IdentityBinding('device name'),
+      };
       this.meters.set(id, state);
     }
-
-    const counter = telegram.frameCounter;
-    if (counter !== undefined && state.frameCounter !== undefined && counter <= state.frameCounter) {
-      return {
-        ok: false,
-        error: new MeterError(
-          'COUNTER_REPLAY',
-          `frame counter ${counter} of ${id} does not increase (last ${state.frameCounter}): a repeated or replayed telegram, dropped`,
-        ),
-      };
-    }
-
-    const values: TelegramValues = { ...telegram.values };
-    const withheld: MeterError[] = [];
-    for (const key of TOTALS) {
-      const value = values[key];
-      if (typeof value !== 'number') continue;
-      const last = state.totals.get(key);
-      if (last !== undefined && value < last) {
-        delete values[key];
-        withheld.push(
-          new MeterError(
-            'ENERGY_DECREASED',
-            `${key} ${value} is lower than the last published ${last}: not published`,
-          ),
-        );
-      }
-    }
-
-    if (counter !== undefined) state.frameCounter = counter;
-    for (const key of TOTALS) {
-      const value = values[key];
-      if (typeof value === 'number') state.totals.set(key, value);
-    }
-    return { ok: true, telegram: { ...telegram, values }, withheld };
+    return state;
   }
+}
+
+/** Keeps `values[key]` only when it is the value bound to the meter; returns the bound value. */
+function bindIdentity(
+  values: TelegramValues,
+  key: 'meter_id' | 'device_name',
+  binding: IdentityBinding,
+  systemTitle: string | undefined,
+  withheld: MeterError[],
+  notices: string[],
+): string | undefined {
+  const value = values[key];
+  if (typeof value !== 'string') return binding.bound;
+  const step = binding.push(value, systemTitle);
+  if (step.mismatch !== undefined) withheld.push(step.mismatch);
+  if (step.changed !== undefined) notices.push(step.changed);
+  if (step.bound !== value) delete values[key];
+  return step.bound;
 }

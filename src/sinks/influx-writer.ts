@@ -39,7 +39,11 @@ export class InfluxWriter {
     this.delay = options.retryMs?.initial ?? 1000;
     if (!this.queue.isEmpty)
       log.info(`InfluxDB queue holds ${this.queue.size} bytes from before; sending them first`);
-    bridge.listen({ telegram: (t) => this.enqueue(toLineProtocol(t, Date.now())) });
+    bridge.listen({
+      telegram: (t) => {
+        for (const line of toLineProtocol(t, Date.now())) this.enqueue(line);
+      },
+    });
   }
 
   start(): void {
@@ -51,8 +55,7 @@ export class InfluxWriter {
     clearTimeout(this.timer);
   }
 
-  private enqueue(line: string | undefined): void {
-    if (line === undefined) return;
+  private enqueue(line: string): void {
     if (!this.queue.push(line)) {
       if (!this.fullReported) {
         this.log.error(

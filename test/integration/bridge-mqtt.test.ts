@@ -5,6 +5,7 @@ import { encodeMeterTelegram } from '../../src/encode/meter-telegram.js';
 import type { MeterRegisters, PushInput } from '../../src/encode/push-layouts.js';
 import { createLogger } from '../../src/log.js';
 import { MqttPublisher } from '../../src/mqtt/mqtt-publisher.js';
+import { followUpOf } from '../support/follow-up.js';
 import { BROKER_PASSWORD, BROKER_USER, type Mosquitto, startMosquitto } from '../support/mosquitto.js';
 import { MqttRecorder } from '../support/mqtt-recorder.js';
 import { PushSource } from '../support/push-source.js';
@@ -128,7 +129,10 @@ describe('bridge → Mosquitto', () => {
     const h = startBridge({ keys: { encryptionKey: VKW_KEY } });
     await connected(h);
     const recorder = await record([`${h.prefix}/#`, `ha${harnessCount}/#`]);
+    // The capture, then the meter's next two telegrams with the same registers: the meter number goes out
+    // once the second confirms it, the capture's totals once two more telegrams continue them.
     h.source.push(concatBytes(framesOf(VKW)));
+    h.source.push(followUpOf(VKW, 1), followUpOf(VKW, 2));
 
     const discovery = await recorder.waitFor(
       (m) => m.topic === `ha${harnessCount}/device/smartmeter_1kfm0200175269/config`,
@@ -168,7 +172,7 @@ describe('bridge → Mosquitto', () => {
     );
     assert.equal(config.components['reactive_energy_in']?.['unit_of_measurement'], 'kvarh');
     assert.equal(config.components['reactive_energy_in']?.['device_class'], 'reactive_energy');
-    assert.equal(config.components['power_in']?.['unit_of_measurement'], 'kW');
+    assert.equal(config.components['power_in']?.['unit_of_measurement'], 'W');
     assert.equal(config.components['power']?.['unit_of_measurement'], 'W');
     assert.equal(config.components['meter_id']?.['entity_category'], 'diagnostic');
     assert.equal(config.components['last_error']?.['entity_category'], 'diagnostic');
@@ -180,7 +184,7 @@ describe('bridge → Mosquitto', () => {
       energy_out: '3929.988',
       reactive_energy_in: '13.445',
       reactive_energy_out: '1313.36',
-      power_in: '0.053',
+      power_in: '53',
       power_out: '0',
       power: '53',
       voltage_l1: '233',
@@ -197,10 +201,11 @@ describe('bridge → Mosquitto', () => {
       assert.equal(message.payload, value, key);
     }
     const json = JSON.parse(
-      (await recorder.waitFor((m) => m.topic === `${h.prefix}/json`)).payload,
+      (await recorder.waitFor((m) => m.topic === `${h.prefix}/json` && m.payload.includes('meter_id')))
+        .payload,
     ) as Record<string, unknown>;
     assert.equal(json['meter_id'], '1KFM0200175269');
-    assert.equal(json['frame_counter'], 2554820);
+    assert.equal(json['frame_counter'], 2554821);
     assert.equal(
       (await recorder.waitFor((m) => m.topic === `${h.prefix}/status` && m.payload === 'online')).payload,
       'online',
@@ -234,18 +239,23 @@ describe('bridge → Mosquitto', () => {
     await connected(h);
     const recorder = await record([`${h.prefix}/#`]);
     h.source.push(telegram(10, registers(2_000_000, 100)));
-    h.source.push(telegram(11, registers(1_999_000, 200)));
-    h.source.push(telegram(12, registers(0, 300)));
-    h.source.push(telegram(12, registers(2_000_500, 400)));
-    h.source.push(telegram(13, registers(2_000_100, 500)));
-    await recorder.waitFor((m) => m.topic === `${h.prefix}/power` && m.payload === '500');
+    h.source.push(telegram(11, registers(2_000_010, 110)));
+    h.source.push(telegram(12, registers(2_000_020, 120)));
+    h.source.push(telegram(13, registers(1_999_000, 200)));
+    h.source.push(telegram(14, registers(0, 300)));
+    h.source.push(telegram(14, registers(2_000_500, 400)));
+    h.source.push(telegram(15, registers(2_000_030, 500)));
+    h.source.push(telegram(16, registers(2_000_040, 600)));
+    await recorder.waitFor((m) => m.topic === `${h.prefix}/power` && m.payload === '600');
+    // The first total once two more continue it, then each once the next confirms it; the drop and the
+    // zero never go out. The first telegram waits for the second to confirm the meter number.
     assert.deepEqual(
       recorder.on(`${h.prefix}/energy_in`).map((m) => m.payload),
-      ['2000', '2000.1'],
+      ['2000.01', '2000.03'],
     );
     assert.deepEqual(
       recorder.on(`${h.prefix}/power`).map((m) => m.payload),
-      ['100', '200', '300', '500'],
+      ['110', '120', '200', '300', '500', '600'],
     );
     assert.equal(h.bridge.stats.rejectedByCode.COUNTER_REPLAY, 1);
     assert.equal(h.bridge.stats.valuesWithheld, 2);
@@ -254,6 +264,8 @@ describe('bridge → Mosquitto', () => {
   it('keeps running while the broker is down and publishes discovery and the latest state again when it is back', async () => {
     const h = startBridge({ keys: { encryptionKey: TEST_KEY } });
     await connected(h);
+    h.source.push(telegram(98, registers(2_999_990, 680)));
+    h.source.push(telegram(99, registers(2_999_995, 690)));
     h.source.push(telegram(100, registers(3_000_000, 700)));
     const before = await record([`${h.prefix}/#`]);
     await before.waitFor((m) => m.topic === `${h.prefix}/power` && m.payload === '700');
@@ -262,7 +274,8 @@ describe('bridge → Mosquitto', () => {
     // Telegrams keep arriving while the broker is away; the last one must be what HA sees afterwards.
     h.source.push(telegram(101, registers(3_000_010, 800)));
     h.source.push(telegram(102, registers(3_000_020, 900)));
-    assert.equal(h.bridge.stats.telegramsDecoded, 3);
+    // The first telegram waited for the second to confirm the meter number.
+    assert.equal(h.bridge.stats.telegramsDecoded, 4);
     await new Promise((r) => setTimeout(r, 300));
     await broker.start();
 
@@ -271,7 +284,8 @@ describe('bridge → Mosquitto', () => {
     await afterRestart.waitFor((m) => m.topic === `${h.prefix}/power` && m.payload === '900', {
       timeoutMs: 8000,
     });
-    await afterRestart.waitFor((m) => m.topic === `${h.prefix}/energy_in` && m.payload === '3000.02');
+    // The last total confirmed: telegram 101's, by telegram 102.
+    await afterRestart.waitFor((m) => m.topic === `${h.prefix}/energy_in` && m.payload === '3000.01');
     await afterRestart.waitFor(
       (m) => m.topic.startsWith(`ha${harnessCount}/device/`) && m.payload.includes('energy_in'),
     );
@@ -282,6 +296,7 @@ describe('bridge → Mosquitto', () => {
     const h = startBridge({ keys: { encryptionKey: TEST_KEY } });
     await connected(h);
     h.source.push(telegram(200, registers(4_000_000, 100), 'evn'));
+    h.source.push(telegram(201, registers(4_000_001, 100), 'evn'));
     const recorder = await record([`ha${harnessCount}/#`]);
     await recorder.waitFor((m) => m.topic.startsWith(`ha${harnessCount}/device/`));
     const mark = recorder.messages.length;
@@ -299,7 +314,7 @@ describe('bridge → Mosquitto', () => {
     const h = startBridge({ keys: { encryptionKey: TEST_KEY }, staleTimeoutS: 1 });
     await connected(h);
     const recorder = await record([`${h.prefix}/status`]);
-    h.source.push(telegram(300, registers(5_000_000, 100)));
+    h.source.push(telegram(299, registers(5_000_000, 100)), telegram(300, registers(5_000_000, 100)));
     const online = await recorder.waitFor((m) => m.payload === 'online');
     const offline = await recorder.waitFor((m) => m.payload === 'offline', {
       from: recorder.messages.indexOf(online),

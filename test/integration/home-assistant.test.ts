@@ -149,7 +149,8 @@ describe('Home Assistant WebSocket API', () => {
       device_consumption: [],
       device_consumption_water: [],
     };
-    s.source.push(telegram(5000));
+    // Two telegrams: the meter number is named (and its entities looked up) once the second confirms it.
+    s.source.push(telegram(5000), telegram(5001));
     await until(() => existsSync(join(s.stateDir, 'energy-dashboard.json')), 'the energy dashboard set-up');
     assert.deepEqual(s.live.snapshot().entities, {
       energy_in: 'sensor.meter_energy_import',
@@ -194,7 +195,7 @@ describe('Home Assistant WebSocket API', () => {
       stateDir: s.stateDir,
       ha: s.ha,
     });
-    again.source.push(telegram(5001));
+    again.source.push(telegram(5002), telegram(5003));
     await until(
       () => Object.keys(again.live.snapshot().entities).length === 4,
       'entity look-up after restart',
@@ -207,7 +208,7 @@ describe('Home Assistant WebSocket API', () => {
   it('HA 2026.2 with energy never configured (not_found): a legacy grid source', async () => {
     const s = await setup({ haVersion: '2026.2.1', energyDashboard: true });
     registry(s.ha);
-    s.source.push(telegram(6000));
+    s.source.push(telegram(6000), telegram(6001));
     await until(() => existsSync(join(s.stateDir, 'energy-dashboard.json')), 'the energy dashboard set-up');
     const sources = (s.ha.energyPrefs as { energy_sources: Record<string, unknown>[] }).energy_sources;
     assert.equal(sources.length, 1);
@@ -226,7 +227,7 @@ describe('Home Assistant WebSocket API', () => {
   it('without the option, the Energy dashboard is left alone', async () => {
     const s = await setup({ haVersion: '2026.11.2' });
     registry(s.ha);
-    s.source.push(telegram(7000));
+    s.source.push(telegram(7000), telegram(7001));
     await until(() => Object.keys(s.live.snapshot().entities).length === 4, 'entity look-up');
     await new Promise((r) => setTimeout(r, 200));
     assert.deepEqual(

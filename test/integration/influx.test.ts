@@ -116,21 +116,24 @@ describe('InfluxDB v2 output', () => {
 
     const base = Math.floor(Date.now() / 1000) * 1000 - 600_000;
     const at = (n: number): number => base + n * 5000;
-    for (let n = 0; n < 3; n++) source.push(telegram(n, at(n)));
+    // The first telegram waits for the second to confirm the meter number; the first total goes out once
+    // two more continue it, every later one once the next confirms it, each at its own telegram's time:
+    // five telegrams make three points of energy_in, for telegrams 1 to 3.
+    for (let n = 0; n < 5; n++) source.push(telegram(n, at(n)));
     const first = await until(async () => {
       const series = await vm.exportSeries('{__name__="smart_meter_energy_in"}');
       return series[0] !== undefined && series[0].values.length === 3 ? series[0] : undefined;
     }, 'the first three points');
-    assert.deepEqual(first.timestamps, [at(0), at(1), at(2)], "the meter's own timestamps");
-    assert.deepEqual(first.values, [3744, 3744.001, 3744.002], 'full precision, not whole kWh');
+    assert.deepEqual(first.timestamps, [at(1), at(2), at(3)], "the meter's own timestamps");
+    assert.deepEqual(first.values, [3744.001, 3744.002, 3744.003], 'full precision, not whole kWh');
     assert.equal(first.metric['meter_id'], '181220000077');
     assert.equal(first.metric['system_title'], '4B464D6750000077');
     const pf = await vm.exportSeries('{__name__="smart_meter_power_factor"}');
-    assert.deepEqual(pf[0]?.values, [0.987, 0.987, 0.987]);
+    assert.deepEqual(pf[0]?.values, [0.987, 0.987, 0.987, 0.987]);
 
     // The server goes away; telegrams keep coming and wait on disk.
     await vm.stop();
-    for (let n = 3; n < 23; n++) source.push(telegram(n, at(n)));
+    for (let n = 5; n < 23; n++) source.push(telegram(n, at(n)));
     await new Promise((r) => setTimeout(r, 600));
     assert.ok(readdirSync(queueDir).length > 0, 'the backlog is on disk');
     assert.ok(
@@ -138,7 +141,7 @@ describe('InfluxDB v2 output', () => {
       logLines.join(''),
     );
     await vm.start();
-    for (let n = 23; n < 25; n++) source.push(telegram(n, at(n)));
+    for (let n = 23; n < 27; n++) source.push(telegram(n, at(n)));
 
     let seen = 0;
     const all = await until(
@@ -156,10 +159,12 @@ describe('InfluxDB v2 output', () => {
     const settled = (await vm.exportSeries('{__name__="smart_meter_energy_in"}'))[0] ?? all;
     assert.deepEqual(
       settled.timestamps,
-      Array.from({ length: 25 }, (_, n) => at(n)),
+      Array.from({ length: 25 }, (_, n) => at(n + 1)),
       'every telegram once, in order',
     );
-    assert.equal(writer.written, 25);
+    // Telegram 0 waits for the meter number, 1 is one line, each later one two (its values, and the
+    // totals of the one before).
+    assert.equal(writer.written, 51);
     assert.deepEqual(readdirSync(queueDir), [], 'the queue is empty again');
   });
 });

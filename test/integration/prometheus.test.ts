@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { silentLogger } from '../../src/log.js';
 import { startWebServer } from '../../src/web/web-server.js';
+import { followUpOf } from '../support/follow-up.js';
 import { freePort } from '../support/mosquitto.js';
 import { bridgeWithoutBroker } from '../support/offline-bridge.js';
 import { PushSource } from '../support/push-source.js';
@@ -35,7 +36,8 @@ describe('Prometheus /metrics', () => {
       await web.close();
       await bridge.stop();
     });
-    source.push(concatBytes(framesOf(vkw)), hex('68FAFA68000000'));
+    // The capture and the meter's next two telegrams: they confirm its meter number and totals.
+    source.push(concatBytes(framesOf(vkw)), followUpOf(vkw, 1), followUpOf(vkw, 2), hex('68FAFA68000000'));
     source.push(concatBytes(framesOf(VECTORS[6] as Vector)));
 
     const response = await fetch(`http://127.0.0.1:${web.port}/metrics`);
@@ -46,7 +48,8 @@ describe('Prometheus /metrics', () => {
       /^smartmeter_energy_in_kwh\{meter_id="1KFM0200175269",system_title="4B464D102002ACA5"\} 3744\.082$/m,
     );
     assert.match(text, /^smartmeter_voltage_l1_volts\{.*\} 233$/m);
-    assert.match(text, /^smartmeter_bridge_telegrams_total 1$/m);
+    // The capture itself is held until the next telegram confirms the meter number: two go out.
+    assert.match(text, /^smartmeter_bridge_telegrams_total 2$/m);
     assert.match(
       text,
       /^smartmeter_bridge_rejected_total\{code="COUNTER_REPLAY"\} 1$/m,
