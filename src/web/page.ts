@@ -74,15 +74,17 @@ var T = {
   UNSUPPORTED: ["This meter sends something this version does not support.", "Dieser Zähler sendet etwas, das diese Version nicht unterstützt."],
   CHECKSUM: ["Frames with a wrong checksum: noise or a loose contact.", "Rahmen mit falscher Prüfsumme: Störungen oder ein Wackelkontakt."],
   SEGMENT_MISSING: ["A telegram arrived incomplete.", "Ein Telegramm kam unvollständig an."],
-  AXDR_INVALID: ["A telegram could not be decoded.", "Ein Telegramm konnte nicht dekodiert werden."],
+  AXDR_INVALID: ["A telegram could not be decoded (damaged on the way?).", "Ein Telegramm konnte nicht dekodiert werden (unterwegs beschädigt?)."],
   COUNTER_REPLAY: ["A telegram was repeated and dropped.", "Ein Telegramm wurde wiederholt und verworfen."],
-  ENERGY_DECREASED: ["An energy total went down and was not published.", "Ein Zählerstand ging zurück und wurde nicht veröffentlicht."]
+  ENERGY_DECREASED: ["An energy total went down: held until the next telegrams confirm it.", "Ein Zählerstand ging zurück: zurückgehalten, bis die nächsten Telegramme ihn bestätigen."],
+  IMPLAUSIBLE: ["A value no household meter can measure (line noise?) was not published.", "Ein Wert, den kein Haushaltszähler messen kann (Störung?), wurde nicht veröffentlicht."],
+  TRUNCATED: ["A telegram was cut short on the line and dropped.", "Ein Telegramm kam abgeschnitten an und wurde verworfen."]
 };
 function t(k) { var e = T[k]; return e ? e[de ? 1 : 0] : k; }
 document.querySelectorAll("[data-t]").forEach(function (el) { el.textContent = t(el.getAttribute("data-t")); });
 var UNITS = ${JSON.stringify(UNITS)};
 var NAMES = ${JSON.stringify(VALUE_NAMES)};
-var STEP_CODES = { s2: ["CHECKSUM", "TRUNCATED", "FRAME_INVALID"], s3: ["SEGMENT_MISSING"], s4: ["NO_KEY", "WRONG_KEY", "AUTH_FAILED", "AXDR_INVALID", "UNSUPPORTED"], s5: ["COUNTER_REPLAY", "ENERGY_DECREASED"] };
+var STEP_CODES = { s2: ["CHECKSUM", "TRUNCATED", "FRAME_INVALID"], s3: ["SEGMENT_MISSING"], s4: ["NO_KEY", "WRONG_KEY", "AUTH_FAILED", "AXDR_INVALID", "UNSUPPORTED"], s5: ["COUNTER_REPLAY", "ENERGY_DECREASED", "IMPLAUSIBLE"] };
 function el(tag, cls, text) { var e = document.createElement(tag); if (cls) e.className = cls; if (text !== undefined) e.textContent = text; return e; }
 function explain(err) { return err ? (T[err.code] ? t(err.code) + " (" + err.code + ")" : err.code + ": " + err.message) : ""; }
 function render(s) {

@@ -133,9 +133,12 @@ describe('web page in Chromium', () => {
     const page = await browser.newPage();
     cleanups.push(() => page.close());
     await page.goto(running.proxy.url);
-    await page.waitForFunction(() => document.querySelectorAll('#values tr').length >= 10, undefined, {
-      timeout: 10_000,
-    });
+    // Energy totals arrive from the third telegram on (each once the next telegram confirms it).
+    await page.waitForFunction(
+      () => document.querySelector('#values tr[data-key="energy_in"]') !== null,
+      undefined,
+      { timeout: 10_000 },
+    );
 
     // The page and the bridge agree, value by value, for the telegram on screen.
     await page.waitForFunction(() => document.getElementById('conn')?.getAttribute('data-state') === 'live');
