@@ -62,15 +62,26 @@ export async function startWebServer(
     return false;
   };
 
+  // Bound to loopback, only loopback names are answered: a page on another site whose DNS name is made to
+  // point at 127.0.0.1 (DNS rebinding) would otherwise read the page through the user's browser.
+  const loopbackOnly = isLoopback(options.host);
+  const hostAllowed = (request: IncomingMessage): boolean => {
+    if (!loopbackOnly || isLoopbackHostHeader(request.headers.host)) return true;
+    report(
+      `a request for host ${String(request.headers.host)}: the page on ${options.host} answers loopback names only`,
+    );
+    return false;
+  };
+
   const server = http.createServer((request, response) => {
-    if (!peerAllowed(request)) {
+    if (!peerAllowed(request) || !hostAllowed(request)) {
       response.writeHead(403, { 'content-type': 'text/plain' }).end('forbidden');
       return;
     }
     route(request, response, live, metrics, options);
   });
   server.on('upgrade', (request, socket, head) => {
-    if (!peerAllowed(request)) {
+    if (!peerAllowed(request) || !hostAllowed(request)) {
       refuseUpgrade(socket);
       return;
     }
@@ -237,4 +248,15 @@ function route(
     default:
       response.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
   }
+}
+
+function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || (isIP(host) === 4 && host.startsWith('127.'));
+}
+
+/** `localhost`, `127.x.y.z` or `[::1]`, with or without a port; a request with no Host header is no browser's. */
+function isLoopbackHostHeader(header: string | undefined): boolean {
+  if (header === undefined) return true;
+  const name = header.startsWith('[') ? header.slice(1, header.indexOf(']')) : header.replace(/:\d+$/, '');
+  return isLoopback(name.toLowerCase());
 }

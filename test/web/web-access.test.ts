@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { request } from 'node:http';
 import { after, describe, it } from 'node:test';
 import type { Bridge } from '../../src/bridge/bridge.js';
 import { silentLogger } from '../../src/log.js';
@@ -84,10 +85,13 @@ describe('status page: who may ask', () => {
     assert.equal((await openWs(url, { origin: `http://127.0.0.1:${web.port}` })).status, 101);
     assert.equal((await openWs(url, { origin: `HTTP://127.0.0.1:${web.port}/` })).status, 101);
     assert.equal((await openWs(url)).status, 101, 'no Origin: a script, not a browser');
-    // A reverse proxy that rewrites Host says where the browser went in X-Forwarded-Host.
+    // A reverse proxy that rewrites Host says where the browser went in X-Forwarded-Host. (On the loopback
+    // address only loopback host names are answered at all: see the DNS rebinding test below.)
+    const open = await serve({ host: '0.0.0.0' });
+    const openUrl = `ws://127.0.0.1:${open.web.port}/ws`;
     const proxied = { host: 'bridge.internal:8099', 'x-forwarded-host': 'ha.example.org' };
-    assert.equal((await openWs(url, { origin: 'https://ha.example.org', headers: proxied })).status, 101);
-    assert.equal((await openWs(url, { origin: 'https://evil.example', headers: proxied })).status, 403);
+    assert.equal((await openWs(openUrl, { origin: 'https://ha.example.org', headers: proxied })).status, 101);
+    assert.equal((await openWs(openUrl, { origin: 'https://evil.example', headers: proxied })).status, 403);
   });
 
   it('through an ingress-like proxy (Host and Origin passed on, as Core and the Supervisor do): the page’s origin gets the feed, another gets 403', async () => {
@@ -111,6 +115,24 @@ describe('status page: the key', () => {
     pieces.filter((piece) => text.toUpperCase().includes(piece.toUpperCase()));
 
   // Fails until apdu-decoder's WRONG_KEY message stops quoting the key's first four digits.
+  it('bound to loopback, only loopback host names are answered (no DNS rebinding); on every address, any', async () => {
+    const { web } = await serve({ host: '127.0.0.1' });
+    for (const host of ['localhost', `localhost:${web.port}`, `127.0.0.1:${web.port}`, `[::1]:${web.port}`]) {
+      assert.equal((await getWithHost(web.port, '/status.json', host)).status, 200, host);
+    }
+    for (const host of [`attacker.example:${web.port}`, 'rebind.example', `192.168.1.5:${web.port}`]) {
+      assert.equal((await getWithHost(web.port, '/status.json', host)).status, 403, host);
+    }
+    const url = `ws://127.0.0.1:${web.port}/ws`;
+    const rebound = `attacker.example:${web.port}`;
+    assert.equal(
+      (await openWs(url, { origin: `http://${rebound}`, headers: { host: rebound } })).status,
+      403,
+    );
+    const open = await serve({ host: '0.0.0.0' });
+    assert.equal((await getWithHost(open.web.port, '/status.json', 'raspberrypi.local:8099')).status, 200);
+  });
+
   it('a WRONG_KEY rejection: no digit of the key in the snapshot, status.json, the feed or the page', async () => {
     const { web, bridge, source } = await serve({}, hex(WRONG));
     const rejected = new Promise<void>((resolve) => bridge.listen({ rejected: () => resolve() }));
@@ -137,3 +159,15 @@ describe('status page: the key', () => {
     assert.deepEqual(leaked((await getFrom(web.port, '/metrics')).body), []);
   });
 });
+
+/** A GET to 127.0.0.1:port that names another host in its Host header, as a rebound DNS name would. */
+function getWithHost(port: number, path: string, host: string): Promise<{ status: number }> {
+  return new Promise((resolve, reject) => {
+    request({ host: '127.0.0.1', port, path, headers: { host } }, (response) => {
+      response.resume();
+      response.on('end', () => resolve({ status: response.statusCode ?? 0 }));
+    })
+      .on('error', reject)
+      .end();
+  });
+}
