@@ -6,21 +6,26 @@ import { DLMS_DATA_NOTIFICATION } from '../dlms/glo-ciphering.js';
  * M-Bus checksum) changes a few. So WRONG_KEY is claimed only when nothing says the key fits:
  *   - the plaintext starts like a data-notification (tag 0x0F, then a date-time length of 0 or 12 five
  *     bytes on): with a wrong key that happens once in 32,768 telegrams;
- *   - or this key has decoded a telegram of this system title before (or of one a few bit flips from it,
- *     since the title itself can be damaged, and a damaged title is a wrong IV).
+ *   - or this key has decoded a telegram of this system title before, or of one that differs in a few bytes
+ *     (the title itself can be damaged, and a damaged title is a wrong IV) — unless the plaintext's start
+ *     has been noise three times in a row: that is no longer line noise but a new key or another meter.
  */
 
 const MAX_TITLES = 16;
-/** Two random 64-bit titles differ in about 32 bits; four or fewer is a damaged copy. */
-const MAX_DAMAGED_BITS = 4;
+/** Two checksum-preserving pairs of changes touch at most four bytes. */
+const MAX_DAMAGED_BYTES = 4;
 const DATE_TIME_LENGTH_OFFSET = 5;
+/** Plaintexts in a row whose start is noise, after which a proven meter's key is no longer believed. */
+const NOISE_IN_A_ROW = 3;
 
 export class KeyEvidence {
   private readonly proven: Uint8Array[] = [];
+  private noiseInARow = 0;
 
   /** A telegram of this system title decoded with the key. */
   prove(systemTitle: Uint8Array): void {
-    if (this.proven.some((title) => bitsApart(title, systemTitle) === 0)) return;
+    this.noiseInARow = 0;
+    if (this.proven.some((title) => bytesApart(title, systemTitle) === 0)) return;
     if (this.proven.length >= MAX_TITLES) this.proven.shift();
     this.proven.push(Uint8Array.from(systemTitle));
   }
@@ -29,19 +34,15 @@ export class KeyEvidence {
   keyFits(systemTitle: Uint8Array, plaintext: Uint8Array): boolean {
     const lengthByte = plaintext[DATE_TIME_LENGTH_OFFSET];
     if (plaintext[0] === DLMS_DATA_NOTIFICATION && (lengthByte === 0 || lengthByte === 12)) return true;
-    return this.proven.some((title) => bitsApart(title, systemTitle) <= MAX_DAMAGED_BITS);
+    this.noiseInARow++;
+    if (this.noiseInARow >= NOISE_IN_A_ROW) return false;
+    return this.proven.some((title) => bytesApart(title, systemTitle) <= MAX_DAMAGED_BYTES);
   }
 }
 
-function bitsApart(a: Uint8Array, b: Uint8Array): number {
+function bytesApart(a: Uint8Array, b: Uint8Array): number {
   if (a.length !== b.length) return Number.POSITIVE_INFINITY;
-  let bits = 0;
-  for (let i = 0; i < a.length; i++) {
-    let x = ((a[i] as number) ^ (b[i] as number)) & 0xff;
-    while (x !== 0) {
-      bits += x & 1;
-      x >>= 1;
-    }
-  }
-  return bits;
+  let bytes = 0;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) bytes++;
+  return bytes;
 }

@@ -39,6 +39,8 @@ export type Telegram = {
   readonly totalsTime?: string | undefined;
   readonly values: TelegramValues;
   readonly obis: Readonly<Record<string, ObisReading>>;
+  /** A fingerprint of the push's layout, the same for every push of one meter (structureOf). */
+  readonly structure?: number;
 };
 
 export type NotificationContext = {
@@ -108,7 +110,33 @@ export function buildTelegram(context: NotificationContext, body: DlmsValue): Te
     time,
     values: orderValues(values),
     obis,
+    structure: structureOf(walk),
   };
+}
+
+/**
+ * FNV-1a over what a meter keeps the same from one push to the next: its registers' OBIS codes, scalers,
+ * units and value types (with string lengths), its unlabelled strings' lengths and whether it sent a clock.
+ * Line noise that changes any of these changes the number; a damaged value does not (reading-guard.ts).
+ */
+function structureOf(walk: Walk): number {
+  let hash = 0x811c9dc5;
+  const mix = (n: number): void => {
+    hash = Math.imul(hash ^ (n & 0xff), 0x01000193);
+  };
+  for (const register of walk.registers) {
+    for (let i = 0; i < register.obis.length; i++) mix(register.obis.charCodeAt(i));
+    mix(register.scaler);
+    mix(register.unit ?? 0xff);
+    const value = register.value;
+    mix(value.type.charCodeAt(0));
+    if ('tag' in value) mix(value.tag);
+    if ('bytes' in value) mix(value.bytes.length);
+    if ('text' in value) mix(value.text.length);
+  }
+  for (const text of walk.unlabelledStrings) mix(text.length);
+  mix(walk.clock === undefined ? 0 : 1);
+  return hash >>> 0;
 }
 
 function clockFromRegisters(obis: Record<string, ObisReading>): string | undefined {

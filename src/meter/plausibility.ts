@@ -67,6 +67,13 @@ export function dropImplausible(values: TelegramValues): MeterError[] {
     delete values[key];
     errors.push(new MeterError('IMPLAUSIBLE', `${key} ${value} ${why}: not published`));
   }
+  // With a voltage or current already withheld the sum is incomplete: nothing to compare then.
+  const phasesWhole = !errors.some((e) => /^(voltage|current)_l/.test(e.message));
+  const inconsistent = phasesWhole ? powerBeyondCurrents(values) : undefined;
+  if (inconsistent !== undefined) {
+    for (const key of POWER_AND_CURRENTS) delete values[key];
+    errors.push(new MeterError('IMPLAUSIBLE', `${inconsistent}: power and currents not published`));
+  }
   const powerIn = values.power_in;
   const powerOut = values.power_out;
   if (typeof powerIn === 'number' && typeof powerOut === 'number') {
@@ -84,4 +91,45 @@ function whyImplausible(key: ValueKey, value: number): string | undefined {
   if (range === undefined || (value >= range.min && value <= range.max)) return undefined;
   const unit = range.unit === '' ? '' : ` ${range.unit}`;
   return `is outside ${range.min}…${range.max}${unit}, more than a household meter measures`;
+}
+
+const PHASES = [
+  ['voltage_l1', 'current_l1'],
+  ['voltage_l2', 'current_l2'],
+  ['voltage_l3', 'current_l3'],
+] as const;
+const POWER_AND_CURRENTS: readonly ValueKey[] = [
+  'power_in',
+  'power_out',
+  'current_l1',
+  'current_l2',
+  'current_l3',
+];
+/** Margin on U × I for readings taken a moment apart, and for the currents' 0.01 A resolution. */
+const APPARENT_POWER_MARGIN = 1.25;
+const APPARENT_POWER_SLACK_W = 200;
+
+/**
+ * Active power can never exceed what the phases' voltages and currents carry (P ≤ Σ U·I). A damaged power or
+ * current breaks that, and which of them is damaged cannot be told, so neither is published.
+ */
+function powerBeyondCurrents(values: TelegramValues): string | undefined {
+  let apparent = 0;
+  let phases = 0;
+  for (const [voltageKey, currentKey] of PHASES) {
+    const voltage = values[voltageKey];
+    const current = values[currentKey];
+    if (typeof voltage !== 'number' || typeof current !== 'number') continue;
+    apparent += voltage * Math.abs(current);
+    phases++;
+  }
+  if (phases === 0) return undefined;
+  const bound = apparent * APPARENT_POWER_MARGIN + APPARENT_POWER_SLACK_W;
+  for (const key of ['power_in', 'power_out'] as const) {
+    const power = values[key];
+    if (typeof power === 'number' && power > bound) {
+      return `${key} ${power} W is more than the phases' voltages and currents carry (${Math.round(apparent)} VA)`;
+    }
+  }
+  return undefined;
 }

@@ -14,11 +14,14 @@ import { VALUE_KEYS, type ValueKey } from './value-keys.js';
  * - Instantaneous values outside what a household meter measures, NaN and infinities are not published
  *   (IMPLAUSIBLE); the telegram's other values still are (plausibility.ts).
  * - Energy totals go out once the next telegram confirms them; jumps and drops are held (total-track.ts).
- * - Meter number and device name are bound to the system title (identity-binding.ts).
+ * - Meter number and device name are bound to the system title (identity-binding.ts), and so is the push's
+ *   layout: a telegram whose OBIS codes, scalers or units differ from the meter's is damaged and dropped.
  * `obis` keeps a register of a value key only when the value published is the one this telegram carried.
  */
 
 const MAX_METERS = 16;
+/** Layouts remembered per meter; some meters alternate between two. Only unconfirmed ones are forgotten. */
+const MAX_LAYOUTS = 8;
 
 type MeterState = {
   frameCounter: number | undefined;
@@ -27,6 +30,8 @@ type MeterState = {
   readonly totals: Map<ValueKey, TotalTrack>;
   readonly meterId: IdentityBinding;
   readonly deviceName: IdentityBinding;
+  /** Push layouts seen (structure fingerprint → times seen): one seen twice is the meter's. */
+  readonly layouts: Map<number, number>;
 };
 
 export type GuardResult =
@@ -37,7 +42,10 @@ export type GuardResult =
       readonly withheld: readonly MeterError[];
       /** A held change that was confirmed and is now published: worth one log line. */
       readonly notices: readonly string[];
-      /** The meter number and device name it sends are bound: discovery may name the device. */
+      /**
+       * The meter number, device name and push layout this telegram carries were confirmed by an earlier
+       * telegram: it may be published, and discovery may name the device. A meter's first telegram is not.
+       */
       readonly identityConfirmed: boolean;
       /** The device name bound to the meter, whether or not this telegram carried it. */
       readonly deviceName: string | undefined;
@@ -80,6 +88,18 @@ export class ReadingGuard {
     state.lowCounters = undefined;
     if (counter !== undefined) state.frameCounter = counter;
 
+    const layout = checkLayout(state.layouts, telegram.structure);
+    if (layout === 'damaged') {
+      return {
+        ok: false,
+        error: new MeterError(
+          'AXDR_INVALID',
+          `the telegram of ${id} (frame counter ${counter ?? '?'}) was damaged on the way: its layout (OBIS codes, ` +
+            "scalers, units) is not the one this meter sends; dropped, and used only if the meter's next telegrams have it too",
+        ),
+      };
+    }
+
     const values: TelegramValues = { ...telegram.values };
     const withheld = dropImplausible(values);
 
@@ -90,6 +110,7 @@ export class ReadingGuard {
       receivedS: receivedAt / 1000,
     };
     let totalsTime: string | undefined;
+    const confirmedAt = new Map<ValueKey, string | undefined>();
     for (const key of TOTALS) {
       const value = values[key];
       if (typeof value !== 'number') continue;
@@ -102,11 +123,17 @@ export class ReadingGuard {
       if (step.publish === undefined) delete values[key];
       else {
         values[key] = step.publish;
-        totalsTime ??= step.publishTime;
+        confirmedAt.set(key, step.publishTime);
+        if (totalsTime === undefined || msOf(step.publishTime) > msOf(totalsTime))
+          totalsTime = step.publishTime;
       }
       if (step.held !== undefined) withheld.push(step.held);
       if (step.accepted !== undefined) notices.push(step.accepted);
     }
+
+    // Totals carry one time: one that a telegram lacked comes from an earlier telegram than the others and
+    // waits for the next, rather than going out under another telegram's time.
+    for (const [key, at] of confirmedAt) if (at !== totalsTime) delete values[key];
 
     const meterId = bindIdentity(values, 'meter_id', state.meterId, telegram.systemTitle, withheld, notices);
     const deviceName = bindIdentity(
@@ -123,6 +150,7 @@ export class ReadingGuard {
       if (spec.obis !== undefined && values[spec.key] !== telegram.values[spec.key]) delete obis[spec.obis];
     }
     const identityConfirmed =
+      layout === 'known' &&
       (!state.meterId.seen || state.meterId.bound !== undefined) &&
       (!state.deviceName.seen || state.deviceName.bound !== undefined);
     return {
@@ -148,6 +176,7 @@ export class ReadingGuard {
         totals: new Map(),
         meterId: new IdentityBinding('meter number'),
         deviceName: new IdentityBinding('device name'),
+        layouts: new Map(),
       };
       this.meters.set(id, state);
     }
@@ -171,4 +200,36 @@ function bindIdentity(
   if (step.changed !== undefined) notices.push(step.changed);
   if (step.bound !== value) delete values[key];
   return step.bound;
+}
+
+/**
+ * A push layout (OBIS codes, scalers, units, types) is the same in every telegram of a meter; line noise that
+ * passes the checksum can change it (a scaler of 10^-66, one OBIS code for another). 'known': seen before;
+ * 'new': not seen before and no layout confirmed yet (the first telegrams); 'damaged': unseen while the
+ * meter's layout is known. An unseen layout is remembered, so a meter that really alternates is believed
+ * from its second occurrence on.
+ */
+function checkLayout(
+  layouts: Map<number, number>,
+  structure: number | undefined,
+): 'known' | 'new' | 'damaged' {
+  if (structure === undefined) return 'known';
+  const seen = layouts.get(structure) ?? 0;
+  if (seen === 0 && layouts.size >= MAX_LAYOUTS) {
+    for (const [other, count] of layouts) {
+      if (count < 2) {
+        layouts.delete(other);
+        break;
+      }
+    }
+  }
+  if (layouts.size < MAX_LAYOUTS || seen > 0) layouts.set(structure, seen + 1);
+  if (seen > 0) return 'known';
+  for (const count of layouts.values()) if (count >= 2) return 'damaged';
+  return 'new';
+}
+
+function msOf(time: string | undefined): number {
+  const ms = time === undefined ? Number.NaN : Date.parse(time);
+  return Number.isFinite(ms) ? ms : Number.NEGATIVE_INFINITY;
 }
