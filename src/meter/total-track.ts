@@ -73,8 +73,11 @@ export class TotalTrack {
     }
     const published = this.published;
     let held: MeterError | undefined;
-    if (this.run.length === 1 && published !== undefined && !continues(published, sample)) {
-      held = this.describeHeld(published, sample);
+    if (this.run.length === 1) {
+      // Against the published value; before there is one, against the value before (so that a meter
+      // whose totals never agree at start is not silent).
+      const before = published ?? last;
+      if (before !== undefined && !continues(before, sample)) held = this.describeHeld(before, sample);
     }
     const candidate = this.run.at(-2);
     if (candidate === undefined)
@@ -95,18 +98,19 @@ export class TotalTrack {
     return { publish: candidate.value, publishTime: candidate.time, held, accepted };
   }
 
-  private describeHeld(published: Sample, sample: Sample): MeterError {
+  private describeHeld(before: Sample, sample: Sample): MeterError {
     const what = `${this.key} ${sample.value} ${this.unit}`;
-    if (sample.value < published.value) {
+    const was = this.published === undefined ? 'sent just before' : 'published before';
+    if (sample.value < before.value) {
       return new MeterError(
         'ENERGY_DECREASED',
-        `${what} is lower than the ${published.value} ${this.unit} published before: held until the next telegrams confirm it`,
+        `${what} is lower than the ${before.value} ${this.unit} ${was}: held until the next telegrams confirm it`,
       );
     }
-    const seconds = Math.round(elapsedS(published, sample));
+    const seconds = Math.round(elapsedS(before, sample));
     return new MeterError(
       'IMPLAUSIBLE',
-      `${what} is more than a meter can count in ${seconds} s since ${published.value} ${this.unit}: ` +
+      `${what} is more than a meter can count in ${seconds} s since the ${before.value} ${this.unit} ${was}: ` +
         'held until the next telegrams confirm it (line noise can pass the M-Bus checksum)',
     );
   }

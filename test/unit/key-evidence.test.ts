@@ -328,6 +328,33 @@ describe('key evidence: the system title', () => {
     );
   });
 
+  it('a replaced meter one bit away, or a new key for the same meter: damage twice, then WRONG_KEY from the third', () => {
+    const neighbour: Meter = { key: OTHER_KEY, title: hex('4B464D1020000043'), layout: 'ksm-west' };
+    const replaced = decodeAll(new TelegramDecoder({ encryptionKey: KEY }), [
+      encode(0),
+      encode(1, neighbour),
+      encode(2, neighbour),
+      encode(3, neighbour),
+      encode(4, neighbour),
+    ]);
+    assert.deepEqual(
+      replaced.map((o) => o.code),
+      ['ok', 'AXDR_INVALID', 'AXDR_INVALID', 'WRONG_KEY', 'WRONG_KEY'],
+    );
+    // The operator issued a new key for the same meter (same title): the bridge still has the old one.
+    const rekeyed: Meter = { key: OTHER_KEY, title: TITLE, layout: 'ksm-west' };
+    const rotated = decodeAll(new TelegramDecoder({ encryptionKey: KEY }), [
+      encode(0),
+      encode(1, rekeyed),
+      encode(2, rekeyed),
+      encode(3, rekeyed),
+    ]);
+    assert.deepEqual(
+      rotated.map((o) => o.code),
+      ['ok', 'AXDR_INVALID', 'AXDR_INVALID', 'WRONG_KEY'],
+    );
+  });
+
   it("a different meter's system title (16 bits away), which the key does not fit: WRONG_KEY", () => {
     const other: Meter = { key: OTHER_KEY, title: OTHER_TITLE, layout: 't210d' };
     const outcomes = decodeAll(new TelegramDecoder({ encryptionKey: KEY }), [

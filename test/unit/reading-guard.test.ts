@@ -378,7 +378,10 @@ describe('reading guard: instantaneous values', () => {
     assert.deepEqual(allCodes(results), ['3:IMPLAUSIBLE']);
     assert.equal(results[3]?.telegram.values.energy_out, undefined);
     assert.equal(results[3]?.telegram.values.energy_in, kWh(3_744_082 + 2 * 2));
-    assert.equal(results[4]?.telegram.values.energy_out, kWh(3_929_988));
+    // Telegram 4 confirms telegram 3's energy_in, but energy_out only from telegram 2: it waits one
+    // telegram rather than go out under telegram 3's time (one totalsTime per telegram).
+    assert.equal(results[4]?.telegram.values.energy_out, undefined);
+    assert.equal(results[4]?.telegram.values.energy_in, kWh(3_744_082 + 2 * 3));
     assert.equal(results[5]?.telegram.values.energy_out, kWh(3_929_988));
   });
 });
@@ -559,12 +562,58 @@ describe('reading guard: frame counter', () => {
   });
 });
 
+describe('reading guard: push layout', () => {
+  const withLayout = (n: number, structure: number): Telegram => ({
+    ...telegram(n, { values: { ...steadyValues(n), meter_id: METER } }),
+    structure,
+  });
+
+  it("a telegram whose layout differs from the meter's is dropped as damaged; a second layout seen twice is the meter's", () => {
+    const guard = new ReadingGuard();
+    const at = (n: number): number => RX0 + n * 5000;
+    const first = guard.check(withLayout(0, 111), at(0));
+    assert.equal(first.ok && first.identityConfirmed, false, 'the first telegram waits');
+    const second = guard.check(withLayout(1, 111), at(1));
+    assert.equal(second.ok && second.identityConfirmed, true);
+    const damaged = guard.check(withLayout(2, 999), at(2));
+    assert.equal(damaged.ok, false);
+    assert.equal(!damaged.ok && damaged.error.code, 'AXDR_INVALID');
+    assert.match(!damaged.ok ? damaged.error.message : '', /damaged on the way/);
+    const again = guard.check(withLayout(3, 111), at(3));
+    assert.equal(again.ok && again.identityConfirmed, true);
+    // A meter that really alternates (e.g. with and without its device name): the second time it is believed.
+    assert.equal(guard.check(withLayout(4, 222), at(4)).ok, false);
+    const alternate = guard.check(withLayout(5, 222), at(5));
+    assert.equal(alternate.ok && alternate.identityConfirmed, true);
+  });
+
+  it("many damaged layouts do not push the meter's own out of memory", () => {
+    const guard = new ReadingGuard();
+    guard.check(withLayout(0, 1), RX0);
+    guard.check(withLayout(1, 1), RX0 + 5000);
+    for (let n = 2; n < 40; n++) assert.equal(guard.check(withLayout(n, 1000 + n), RX0 + n * 5000).ok, false);
+    const still = guard.check(withLayout(40, 1), RX0 + 40 * 5000);
+    assert.equal(still.ok && still.identityConfirmed, true);
+  });
+});
+
 describe('reading guard: time', () => {
   /** 30 kW: 10 kWh in 20 minutes between telegrams. */
   const slowTelegrams = (count: number, timeMs: (n: number) => number | null) =>
     Array.from({ length: count }, (_, n) =>
       telegram(n, { timeMs: timeMs(n), values: { energy_in: kWh(1_000_000 + 10_000 * n), ...INSTANT } }),
     );
+
+  it('totals that never continue each other at start are reported, not silently held', () => {
+    const sent = slowTelegrams(4, () => null);
+    // Received 5 s apart, 10 kWh each time would be 7.2 MW: held, and said once per telegram that breaks.
+    const fast = run(new ReadingGuard(), sent, (n) => RX0 + n * 5000);
+    assert.deepEqual(
+      fast.map((r) => r.telegram.values.energy_in),
+      [undefined, undefined, undefined, undefined],
+    );
+    assert.deepEqual(allCodes(fast), ['1:IMPLAUSIBLE', '2:IMPLAUSIBLE', '3:IMPLAUSIBLE']);
+  });
 
   it('with no meter time, the rate is measured on the receive time', () => {
     const sent = slowTelegrams(6, () => null);
