@@ -62,15 +62,15 @@ export class SegmentReassembler {
 
   push(frame: MbusFrame): ReassemblyEvent[] {
     const ci = frame.ciField;
+    // A frame that is no DLMS segment is, on a meter's push line, almost always a segment damaged past the
+    // checksum: it is the one report of its telegram, and the segments around it go quietly.
     if ((ci & DLMS_CI_RESERVED_MASK) !== 0) {
-      return [
-        ...this.dropPending('a frame of another protocol came in between'),
-        { kind: 'error', error: new MeterError('UNSUPPORTED', describeCi(ci), { raw: frame.raw }) },
-      ];
+      this.frameLost();
+      return [{ kind: 'error', error: new MeterError('UNSUPPORTED', describeCi(ci), { raw: frame.raw }) }];
     }
     if (frame.data.length < TRANSPORT_HEADER_LENGTH) {
+      this.frameLost();
       return [
-        ...this.dropPending('a malformed frame came in between'),
         {
           kind: 'error',
           error: new MeterError(
