@@ -2,7 +2,7 @@ import { MeterError } from '../errors.js';
 import { IdentityBinding } from './identity-binding.js';
 import type { Telegram, TelegramValues } from './meter-model.js';
 import { dropImplausible, TOTALS } from './plausibility.js';
-import { ANOMALY_CONFIRMATIONS, TotalTrack } from './total-track.js';
+import { ANOMALY_CONFIRMATIONS, type Sample, TotalTrack } from './total-track.js';
 import { VALUE_KEYS, type ValueKey } from './value-keys.js';
 
 /**
@@ -66,27 +66,8 @@ export class ReadingGuard {
     const notices: string[] = [];
 
     const counter = telegram.frameCounter;
-    if (counter !== undefined && state.frameCounter !== undefined && counter <= state.frameCounter) {
-      const low = state.lowCounters;
-      state.lowCounters =
-        low !== undefined && counter > low.last
-          ? { last: counter, count: low.count + 1 }
-          : { last: counter, count: 1 };
-      if (state.lowCounters.count < ANOMALY_CONFIRMATIONS) {
-        return {
-          ok: false,
-          error: new MeterError(
-            'COUNTER_REPLAY',
-            `frame counter ${counter} of ${id} does not increase (last ${state.frameCounter}): a repeated or replayed telegram, dropped`,
-          ),
-        };
-      }
-      notices.push(
-        `frame counter of ${id} restarted at ${counter} (was ${state.frameCounter}); ${ANOMALY_CONFIRMATIONS} telegrams in a row count up from there`,
-      );
-    }
-    state.lowCounters = undefined;
-    if (counter !== undefined) state.frameCounter = counter;
+    const replay = checkCounter(state, counter, id, notices);
+    if (replay !== undefined) return { ok: false, error: replay };
 
     const layout = checkLayout(state.layouts, telegram.structure);
     if (layout === 'damaged') {
@@ -104,36 +85,11 @@ export class ReadingGuard {
     const withheld = dropImplausible(values);
 
     const meterS = telegram.time === undefined ? undefined : Date.parse(telegram.time) / 1000;
-    const timing = {
+    const totalsTime = confirmTotals(state, values, withheld, notices, {
       time: telegram.time,
       meterS: Number.isFinite(meterS) ? meterS : undefined,
       receivedS: receivedAt / 1000,
-    };
-    let totalsTime: string | undefined;
-    const confirmedAt = new Map<ValueKey, string | undefined>();
-    for (const key of TOTALS) {
-      const value = values[key];
-      if (typeof value !== 'number') continue;
-      let track = state.totals.get(key);
-      if (track === undefined) {
-        track = new TotalTrack(key, TOTAL_UNITS[key] ?? '');
-        state.totals.set(key, track);
-      }
-      const step = track.push({ value, ...timing });
-      if (step.publish === undefined) delete values[key];
-      else {
-        values[key] = step.publish;
-        confirmedAt.set(key, step.publishTime);
-        if (totalsTime === undefined || msOf(step.publishTime) > msOf(totalsTime))
-          totalsTime = step.publishTime;
-      }
-      if (step.held !== undefined) withheld.push(step.held);
-      if (step.accepted !== undefined) notices.push(step.accepted);
-    }
-
-    // Totals carry one time: one that a telegram lacked comes from an earlier telegram than the others and
-    // waits for the next, rather than going out under another telegram's time.
-    for (const [key, at] of confirmedAt) if (at !== totalsTime) delete values[key];
+    });
 
     const meterId = bindIdentity(values, 'meter_id', state.meterId, telegram.systemTitle, withheld, notices);
     const deviceName = bindIdentity(
@@ -182,6 +138,71 @@ export class ReadingGuard {
     }
     return state;
   }
+}
+
+/** COUNTER_REPLAY for a counter that does not increase, unless the last few count up from a restart. */
+function checkCounter(
+  state: MeterState,
+  counter: number | undefined,
+  id: string,
+  notices: string[],
+): MeterError | undefined {
+  if (counter !== undefined && state.frameCounter !== undefined && counter <= state.frameCounter) {
+    const low = state.lowCounters;
+    state.lowCounters =
+      low !== undefined && counter > low.last
+        ? { last: counter, count: low.count + 1 }
+        : { last: counter, count: 1 };
+    if (state.lowCounters.count < ANOMALY_CONFIRMATIONS) {
+      return new MeterError(
+        'COUNTER_REPLAY',
+        `frame counter ${counter} of ${id} does not increase (last ${state.frameCounter}): a repeated or replayed telegram, dropped`,
+      );
+    }
+    notices.push(
+      `frame counter of ${id} restarted at ${counter} (was ${state.frameCounter}); ${ANOMALY_CONFIRMATIONS} telegrams in a row count up from there`,
+    );
+  }
+  state.lowCounters = undefined;
+  if (counter !== undefined) state.frameCounter = counter;
+  return undefined;
+}
+
+/**
+ * Replaces each total in `values` by the value its track confirms now, or removes it; returns the time of
+ * the telegram the published totals came from. Totals carry one time: one that a telegram lacked comes
+ * from an earlier telegram than the others and waits for the next, rather than go out under another's time.
+ */
+function confirmTotals(
+  state: MeterState,
+  values: TelegramValues,
+  withheld: MeterError[],
+  notices: string[],
+  timing: Omit<Sample, 'value'>,
+): string | undefined {
+  let totalsTime: string | undefined;
+  const confirmedAt = new Map<ValueKey, string | undefined>();
+  for (const key of TOTALS) {
+    const value = values[key];
+    if (typeof value !== 'number') continue;
+    let track = state.totals.get(key);
+    if (track === undefined) {
+      track = new TotalTrack(key, TOTAL_UNITS[key] ?? '');
+      state.totals.set(key, track);
+    }
+    const step = track.push({ value, ...timing });
+    if (step.held !== undefined) withheld.push(step.held);
+    if (step.accepted !== undefined) notices.push(step.accepted);
+    if (step.publish === undefined) {
+      delete values[key];
+      continue;
+    }
+    values[key] = step.publish;
+    confirmedAt.set(key, step.publishTime);
+    if (totalsTime === undefined || msOf(step.publishTime) > msOf(totalsTime)) totalsTime = step.publishTime;
+  }
+  for (const [key, at] of confirmedAt) if (at !== totalsTime) delete values[key];
+  return totalsTime;
 }
 
 /** Keeps `values[key]` only when it is the value bound to the meter; returns the bound value. */
