@@ -4,6 +4,7 @@ import { SerialPort } from 'serialport';
 import type { Logger } from '../log.js';
 import { AdapterWatch } from './adapter-watch.js';
 import type { Backoff, ByteSource, SourceSink } from './byte-source.js';
+import { type PollReader, startPollReader } from './poll-reader.js';
 import { Retry } from './retry.js';
 import { type FsRoots, findTtyByUsbIdentity, readUsbIdentity, type UsbIdentity } from './usb-identity.js';
 
@@ -32,6 +33,7 @@ export class SerialSource implements ByteSource {
   private identity: UsbIdentity | undefined;
   private currentPath: string;
   private watch: AdapterWatch | undefined;
+  private reader: PollReader | undefined;
   /** The last "the configured path is another adapter now" warning, so that it is logged once. */
   private mismatch: string | undefined;
   private stopped = false;
@@ -55,6 +57,7 @@ export class SerialSource implements ByteSource {
     this.stopped = true;
     this.retry.cancel();
     this.watch?.close();
+    this.reader?.stop();
     const port = this.port;
     this.port = undefined;
     if (port?.isOpen === true) await new Promise<void>((resolve) => port.close(() => resolve()));
@@ -124,7 +127,6 @@ export class SerialSource implements ByteSource {
       autoOpen: false,
     });
     this.port = port;
-    port.on('data', (chunk: Buffer) => this.sink?.bytes(chunk));
     port.on('error', (error) => this.lost(port, error.message));
     port.on('close', () => this.lost(port, 'the port closed (adapter unplugged?)'));
     port.open((error) => {
@@ -137,6 +139,12 @@ export class SerialSource implements ByteSource {
         return;
       }
       this.retry.succeeded();
+      this.reader =
+        startPollReader(
+          port,
+          (chunk) => this.sink?.bytes(chunk),
+          (reason) => this.lost(port, reason),
+        ) ?? streamReader(port, (chunk) => this.sink?.bytes(chunk));
       this.identity = readUsbIdentity(path, this.options) ?? this.identity;
       const usb = this.identity === undefined ? '' : ` (${usbText(this.identity)})`;
       this.log.info(`opened ${path}${usb}`);
@@ -148,6 +156,8 @@ export class SerialSource implements ByteSource {
   private lost(port: SerialPort, reason: string): void {
     if (this.stopped || port !== this.port) return;
     this.port = undefined;
+    this.reader?.stop();
+    this.reader = undefined;
     port.removeAllListeners('data');
     if (port.isOpen) port.close(() => {});
     this.waitAndRetry(reason);
@@ -162,6 +172,13 @@ export class SerialSource implements ByteSource {
     this.watch = new AdapterWatch(folders, () => this.appeared(), this.log);
     this.sink?.event({ kind: 'closed', detail: reason, retryInMs: delay });
   }
+}
+
+/** serialport's own stream, where no poller can be had (Windows). */
+function streamReader(port: SerialPort, onBytes: (chunk: Uint8Array) => void): PollReader {
+  const listener = (chunk: Buffer): void => onBytes(chunk);
+  port.on('data', listener);
+  return { stop: () => port.off('data', listener) };
 }
 
 function sameAdapter(a: UsbIdentity, b: UsbIdentity): boolean {
