@@ -1,23 +1,60 @@
 import type { Bridge } from '../bridge/bridge.js';
 import type { PipelineStats } from '../bridge/pipeline-stats.js';
 import { type TelegramJson, telegramToJson } from '../decoder/telegram-json.js';
+import type { ErrorCode } from '../errors.js';
 import { frameLayers, type LayerSpan } from './frame-layers.js';
 
 /**
- * What the web page shows, kept up to date from the bridge's events: the latest telegram, a few minutes of
- * power for the chart, the last raw telegrams with their layers marked, and the recent raw bytes for
- * download. Bounded in size; holds nothing secret (the key never reaches the bridge's events).
+ * What the web page shows, kept up to date from the bridge's events: the latest telegram, the last
+ * HISTORY_MS of power for the chart, the last raw telegrams with their layers marked and what became of
+ * each, the recent raw bytes for download, and the telegram counts broken down so that they add up.
+ * Bounded in size; holds nothing secret (the key never reaches the bridge's events).
  */
 
-const HISTORY_POINTS = 240;
+/** The chart's window; the page embeds the same constant. */
+export const HISTORY_MS = 15 * 60_000;
+/** However fast telegrams come (a fast replay), the history holds no more points than this. */
+export const HISTORY_POINTS = 1200;
 const RECENT_TELEGRAMS = 5;
 const RAW_BYTES = 64 * 1024;
 
+/** Codes with which the guard drops a whole decoded telegram (as opposed to single values). */
+const GUARD_DROPS: readonly ErrorCode[] = ['COUNTER_REPLAY', 'ENERGY_DECREASED', 'IMPLAUSIBLE'];
+
+/** Codes of frames that never became a telegram. */
+const FRAME_CODES: readonly ErrorCode[] = ['CHECKSUM', 'FRAME_INVALID', 'SEGMENT_MISSING'];
+
+/** [received at (ms), power import (W), power export (W)]; null where the telegram had no such value. */
+export type HistoryPoint = readonly [number, number | null, number | null];
+
+/**
+ * What became of a telegram: `published` (its values went out to the broker), `unsent` (accepted while the
+ * broker was not connected), `held` (a meter's first telegram: published from the next one on, which
+ * confirms the meter's number), or the code it was rejected with.
+ */
+export type Outcome = 'published' | 'unsent' | 'held' | ErrorCode;
+
 export type RecentTelegram = {
   readonly at: number;
-  readonly outcome: string;
+  readonly outcome: Outcome;
   readonly message: string | undefined;
+  /** How many values went out with it (published or unsent). */
+  readonly values: number | undefined;
+  /** Accepted, but its energy totals wait for the next telegram to confirm them. */
+  readonly totalsPending: boolean;
   readonly frames: readonly (readonly LayerSpan[])[];
+};
+
+/**
+ * Decrypted and decoded telegrams and what became of them: `decoded` is always the sum of the other four,
+ * so the page's "decoded" and "published" agree, and a held first telegram is not mistaken for a loss.
+ */
+export type TelegramCounts = {
+  readonly decoded: number;
+  readonly published: number;
+  readonly held: number;
+  readonly unsent: number;
+  readonly dropped: number;
 };
 
 export type Snapshot = {
@@ -25,18 +62,23 @@ export type Snapshot = {
   readonly source: string;
   readonly mqttConnected: boolean;
   readonly stats: PipelineStats;
+  readonly counts: TelegramCounts;
   readonly telegram: TelegramJson | null;
-  readonly history: readonly [number, number, number][];
+  readonly history: readonly HistoryPoint[];
   readonly recent: readonly RecentTelegram[];
   readonly entities: Readonly<Record<string, string>>;
   readonly now: number;
 };
 
+type Pending = { readonly at: number; readonly frames: readonly Uint8Array[] };
+
 export class LiveState {
   private telegram: TelegramJson | null = null;
-  private readonly history: [number, number, number][] = [];
+  private readonly history: HistoryPoint[] = [];
   private readonly recent: RecentTelegram[] = [];
-  private pendingFrames: Uint8Array[] | undefined;
+  private pending: Pending | undefined;
+  private held = 0;
+  private publishedSeen: number;
   /** A ring of the last RAW_BYTES bytes received: `rawEnd` is where the next byte goes. */
   private readonly raw = new Uint8Array(RAW_BYTES);
   private rawEnd = 0;
@@ -48,20 +90,42 @@ export class LiveState {
     private readonly bridge: Bridge,
     private readonly now: () => number = Date.now,
   ) {
+    this.publishedSeen = bridge.stats.telegramsPublished;
     bridge.listen({
       bytes: (chunk) => this.keepRaw(chunk),
       reassembled: (frames) => {
-        this.pendingFrames = frames.map((f) => f.raw);
+        // The bridge settles a telegram synchronously, right after this event: `telegram` or `rejected`.
+        // Neither means the guard held it (a meter's first telegram, until the next confirms its number).
+        this.settleHeld();
+        const pending: Pending = { at: this.now(), frames: frames.map((f) => f.raw) };
+        this.pending = pending;
+        queueMicrotask(() => {
+          if (this.pending === pending) this.settleHeld();
+        });
       },
       telegram: (t) => {
+        const stats = this.bridge.stats;
+        const published = stats.telegramsPublished > this.publishedSeen;
+        this.publishedSeen = stats.telegramsPublished;
         this.telegram = telegramToJson(t);
-        const pIn = typeof t.values.power_in === 'number' ? t.values.power_in : 0;
-        const pOut = typeof t.values.power_out === 'number' ? t.values.power_out : 0;
-        this.history.push([this.now(), pIn, pOut]);
-        if (this.history.length > HISTORY_POINTS) this.history.shift();
-        this.settle('ok', undefined);
+        const pIn = t.values.power_in;
+        const pOut = t.values.power_out;
+        this.history.push([
+          this.now(),
+          typeof pIn === 'number' ? pIn : null,
+          typeof pOut === 'number' ? pOut : null,
+        ]);
+        this.prune();
+        this.settle(published ? 'published' : 'unsent', undefined, {
+          values: Object.keys(t.values).length,
+          totalsPending: t.values.energy_in === undefined && t.values.energy_out === undefined,
+        });
       },
-      rejected: (error) => this.settle(error.code, error.message),
+      rejected: (error) => {
+        // A frame-level error belongs to no reassembled telegram: one still pending was held.
+        if (FRAME_CODES.includes(error.code)) this.settleHeld();
+        this.settle(error.code, error.message);
+      },
     });
   }
 
@@ -83,11 +147,13 @@ export class LiveState {
   }
 
   snapshot(): Snapshot {
+    this.prune();
     return {
       type: 'snapshot',
       source: this.bridge.sourceDescription,
       mqttConnected: this.bridge.mqttConnected,
       stats: this.bridge.stats,
+      counts: this.counts(),
       telegram: this.telegram,
       history: this.history,
       recent: this.recent,
@@ -96,11 +162,46 @@ export class LiveState {
     };
   }
 
-  private settle(outcome: string, message: string | undefined): void {
-    const frames = this.pendingFrames;
-    this.pendingFrames = undefined;
-    if (frames !== undefined) {
-      this.recent.unshift({ at: this.now(), outcome, message, frames: frames.map(frameLayers) });
+  private counts(): TelegramCounts {
+    const stats = this.bridge.stats;
+    const published = stats.telegramsPublished;
+    // Accepted telegrams are counted as decoded; those not published found the broker disconnected.
+    const unsent = Math.max(0, stats.telegramsDecoded - published);
+    let dropped = 0;
+    for (const code of GUARD_DROPS) dropped += stats.rejectedByCode[code] ?? 0;
+    const held = this.held;
+    return { decoded: published + unsent + held + dropped, published, held, unsent, dropped };
+  }
+
+  private prune(): void {
+    const oldest = this.now() - HISTORY_MS;
+    let drop = Math.max(0, this.history.length - HISTORY_POINTS);
+    while (drop < this.history.length && (this.history[drop]?.[0] ?? 0) < oldest) drop++;
+    if (drop > 0) this.history.splice(0, drop);
+  }
+
+  private settleHeld(): void {
+    if (this.pending === undefined) return;
+    this.held++;
+    this.settle('held', undefined);
+  }
+
+  private settle(
+    outcome: Outcome,
+    message: string | undefined,
+    accepted: { values: number; totalsPending: boolean } | undefined = undefined,
+  ): void {
+    const pending = this.pending;
+    this.pending = undefined;
+    if (pending !== undefined) {
+      this.recent.unshift({
+        at: pending.at,
+        outcome,
+        message,
+        values: accepted?.values,
+        totalsPending: accepted?.totalsPending ?? false,
+        frames: pending.frames.map(frameLayers),
+      });
       if (this.recent.length > RECENT_TELEGRAMS) this.recent.pop();
     }
     this.changed();
