@@ -114,7 +114,7 @@ async function startAddon(options: Record<string, unknown>, token = TOKEN): Prom
 }
 
 async function endsWithOneError(started: Started, expected: RegExp): Promise<void> {
-  const timer = setTimeout(() => started.child.kill('SIGKILL'), 15_000);
+  const timer = setTimeout(() => started.child.kill('SIGKILL'), 60_000);
   const code = await started.exit;
   clearTimeout(timer);
   assert.notEqual(code, 0);

@@ -4,6 +4,7 @@ import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import mqtt from 'mqtt';
 import { freePort } from '../support/mosquitto.js';
+import { until } from '../support/wait.js';
 
 /** `smartmeter-bridge demo`: simulator → bridge → embedded aedes broker, checked from outside with a real MQTT client. */
 
@@ -27,28 +28,23 @@ describe('smartmeter-bridge demo', () => {
       output += d.toString();
     });
     const exit = new Promise<number | null>((resolve) => child.once('exit', resolve));
-    const kill = setTimeout(() => child.kill('SIGKILL'), 20_000);
+    const kill = setTimeout(() => child.kill('SIGKILL'), 120_000);
     try {
-      let client: mqtt.MqttClient | undefined;
-      for (let i = 0; i < 100 && client === undefined; i++) {
-        try {
-          client = await mqtt.connectAsync(`mqtt://127.0.0.1:${port}`, {
-            reconnectPeriod: 0,
-            connectTimeout: 500,
-          });
-        } catch {
-          await new Promise((r) => setTimeout(r, 100));
-        }
-      }
-      assert.ok(client, `could not connect to the demo broker:\n${output}`);
+      // The demo prints its broker's address once the broker listens.
+      await until(
+        () => /mqtt:\/\/localhost:\d+/.test(output),
+        () => `the broker's address in:\n${output}`,
+      );
+      const client = await mqtt.connectAsync(`mqtt://127.0.0.1:${port}`, { reconnectPeriod: 0 });
       const seen = new Map<string, string[]>();
       client.on('message', (topic, payload) =>
         seen.set(topic, [...(seen.get(topic) ?? []), payload.toString()]),
       );
       await client.subscribeAsync(['home/smart_meter/#', 'homeassistant/#']);
-      const deadline = Date.now() + 10_000;
-      while (Date.now() < deadline && (seen.get('home/smart_meter/energy_in')?.length ?? 0) < 3)
-        await new Promise((r) => setTimeout(r, 50));
+      await until(
+        () => (seen.get('home/smart_meter/energy_in')?.length ?? 0) >= 3,
+        () => `three energy_in messages:\n${output}`,
+      );
 
       const energy = (seen.get('home/smart_meter/energy_in') ?? []).map(Number);
       assert.ok(energy.length >= 3, `energy_in messages: ${energy.length}\n${output}`);

@@ -11,6 +11,7 @@ import { bridgeWithoutBroker } from '../support/offline-bridge.js';
 import { PushSource } from '../support/push-source.js';
 import { concatBytes } from '../support/vectors.js';
 import { startVictoriaMetrics, type VictoriaMetrics } from '../support/victoria-metrics.js';
+import { until } from '../support/wait.js';
 
 /**
  * The InfluxDB v2 output against a real server that speaks its write API (VictoriaMetrics from Debian):
@@ -68,22 +69,6 @@ function telegram(n: number, at: number): Uint8Array {
   );
 }
 
-async function until<T>(
-  probe: () => Promise<T | undefined>,
-  what: string,
-  timeoutMs = 20_000,
-  detail?: () => string,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline)
-      throw new Error(`timed out waiting for ${what}${detail === undefined ? '' : `: ${detail()}`}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
-
 describe('InfluxDB v2 output', () => {
   it("writes each telegram with the meter's timestamp and full precision, and delivers a server outage's backlog exactly once", {
     timeout: 90_000,
@@ -119,11 +104,17 @@ describe('InfluxDB v2 output', () => {
     // The first telegram waits for the second to confirm the meter number; the first total goes out once
     // two more continue it, every later one once the next confirms it, each at its own telegram's time:
     // five telegrams make three points of energy_in, for telegrams 1 to 3.
+    // Telegram 0 waits for the meter number, 1 is one line, each later one two (its values, and the
+    // totals of the one before): seven lines.
     for (let n = 0; n < 5; n++) source.push(telegram(n, at(n)));
-    const first = await until(async () => {
-      const series = await vm.exportSeries('{__name__="smart_meter_energy_in"}');
-      return series[0] !== undefined && series[0].values.length === 3 ? series[0] : undefined;
-    }, 'the first three points');
+    await until(
+      () => writer.written >= 7,
+      () => `the first seven lines (${writer.written} written)`,
+    );
+    await vm.flush();
+    const first = (await vm.exportSeries('{__name__="smart_meter_energy_in"}'))[0];
+    assert.ok(first, 'energy_in exported');
+    assert.equal(writer.written, 7);
     assert.deepEqual(first.timestamps, [at(1), at(2), at(3)], "the meter's own timestamps");
     assert.deepEqual(first.values, [3744.001, 3744.002, 3744.003], 'full precision, not whole kWh');
     assert.equal(first.metric['meter_id'], '181220000077');
@@ -134,37 +125,27 @@ describe('InfluxDB v2 output', () => {
     // The server goes away; telegrams keep coming and wait on disk.
     await vm.stop();
     for (let n = 5; n < 23; n++) source.push(telegram(n, at(n)));
-    await new Promise((r) => setTimeout(r, 600));
+    // The writer says so when a write fails; the failed batch is what stays on disk.
+    await until(() => logLines.some((l) => l.includes('kept on disk')), 'the failed write');
     assert.ok(readdirSync(queueDir).length > 0, 'the backlog is on disk');
-    assert.ok(
-      logLines.some((l) => l.includes('kept on disk')),
-      logLines.join(''),
-    );
     await vm.start();
     for (let n = 23; n < 27; n++) source.push(telegram(n, at(n)));
 
-    let seen = 0;
-    const all = await until(
-      async () => {
-        const series = await vm.exportSeries('{__name__="smart_meter_energy_in"}');
-        seen = series[0]?.values.length ?? 0;
-        return series[0] !== undefined && series[0].values.length >= 25 ? series[0] : undefined;
-      },
-      'all 25 points',
-      40_000,
-      () =>
-        `saw ${seen}; writer wrote ${writer.written}; queue ${readdirSync(queueDir).join(',')}; log ${logLines.join(' | ')}`,
+    // 51 lines in all once everything is written; with the queue empty and no telegram coming, nothing
+    // more can be written.
+    await until(
+      () => writer.written >= 51 && readdirSync(queueDir).length === 0,
+      () => `every line written (${writer.written} of 51 so far) and the queue empty`,
     );
-    await new Promise((r) => setTimeout(r, 1500));
-    const settled = (await vm.exportSeries('{__name__="smart_meter_energy_in"}'))[0] ?? all;
+    // Every write has been answered; VictoriaMetrics makes what it took searchable on this request.
+    await vm.flush();
+    const settled = (await vm.exportSeries('{__name__="smart_meter_energy_in"}'))[0];
+    assert.ok(settled, 'energy_in exported');
     assert.deepEqual(
       settled.timestamps,
       Array.from({ length: 25 }, (_, n) => at(n + 1)),
       'every telegram once, in order',
     );
-    // Telegram 0 waits for the meter number, 1 is one line, each later one two (its values, and the
-    // totals of the one before).
-    assert.equal(writer.written, 51);
-    assert.deepEqual(readdirSync(queueDir), [], 'the queue is empty again');
+    assert.equal(writer.written, 51, 'no line written twice');
   });
 });

@@ -9,6 +9,7 @@ import { openPtyPair, type PtyPair } from '../../src/simulator/pty-pair.js';
 import { type CliProcess, startCli } from '../support/cli-process.js';
 import { BROKER_PASSWORD, BROKER_USER, type Mosquitto, startMosquitto } from '../support/mosquitto.js';
 import { MqttRecorder } from '../support/mqtt-recorder.js';
+import { until } from '../support/wait.js';
 
 /**
  * `smartmeter-bridge run` as users run it: a separate process reading a real pseudo-terminal (socat) and
@@ -24,7 +25,7 @@ async function runToEnd(
   env: Record<string, string> = {},
 ): Promise<{ code: number | null; output: string }> {
   const run = startCli(args, env);
-  const timer = setTimeout(() => run.child.kill('SIGKILL'), 15_000);
+  const timer = setTimeout(() => run.child.kill('SIGKILL'), 60_000);
   const code = await run.exit;
   clearTimeout(timer);
   return { code, output: run.output() };
@@ -200,8 +201,10 @@ describe('smartmeter-bridge run: serial (pty) → Mosquitto', () => {
     await recorder.waitFor((m) => m.topic === `${prefix}/energy_in`);
 
     // The adapter disappears (socat ends: both ptys vanish) and comes back with new /dev/pts numbers.
+    const beforeLoss = run.output().length;
     pty.close();
-    await new Promise((r) => setTimeout(r, 700));
+    // The source says it lost the adapter and will retry; the bridge must still be running after that.
+    await until(() => run.output().indexOf('retrying in', beforeLoss) >= 0, 'the loss of the adapter');
     assert.equal(run.child.exitCode, null, 'still running without its adapter');
     pty = await openPtyPair(dir);
     meter.attach(pty);
@@ -215,8 +218,9 @@ describe('smartmeter-bridge run: serial (pty) → Mosquitto', () => {
     await recorder.waitFor((m) => m.topic === `${prefix}/json`, { from: mark, timeoutMs: 5000 });
 
     // The broker is killed and restarted (no persistence): discovery and states come back by themselves.
+    const beforeStop = run.output().length;
     await broker.stop();
-    await new Promise((r) => setTimeout(r, 500));
+    await until(() => run.output().indexOf('lost; data keeps flowing', beforeStop) >= 0, 'the lost broker');
     await broker.start();
     const fresh = await MqttRecorder.connect(broker.url, [`${prefix}/#`, 'homeassistant/#'], AUTH);
     cleanups.push(() => fresh.close());

@@ -112,10 +112,14 @@ describe('TCP source', () => {
     clients[0]?.write(Buffer.from([1, 2, 3]));
     await until(() => received.bytes().length === 3, 'the first bytes');
 
+    const closedBefore = received.events.filter((e) => e.kind === 'closed').length;
     for (const c of clients) c.destroy();
     clients = [];
     await new Promise<void>((resolve) => server.close(() => resolve()));
-    await new Promise((r) => setTimeout(r, 120));
+    await until(
+      () => received.events.filter((e) => e.kind === 'closed').length > closedBefore,
+      'the dropped connection noticed',
+    );
     server = await listen();
     await until(() => clients.length === 1, 'a new connection', 5000);
     clients[0]?.write(Buffer.from([4, 5]));
@@ -315,7 +319,7 @@ describe('capture file', () => {
       createLogger({ level: 'info', writer: { write: (l) => lines.push(l) } }),
     );
     capture.append(Buffer.from([1]));
-    await new Promise((r) => setTimeout(r, 100));
+    await until(() => lines.some((l) => l.includes('ERROR')), 'the error line');
     capture.append(Buffer.from([2]));
     await capture.close();
     assert.equal(lines.filter((l) => l.includes('ERROR')).length, 1, lines.join(''));

@@ -1,4 +1,5 @@
 import mqtt, { type MqttClient } from 'mqtt';
+import { failureBound } from './wait.js';
 
 /** A subscriber that keeps every message it sees, for checking what the bridge published, message by message. */
 
@@ -11,8 +12,15 @@ export type Recorded = {
   readonly hr: number;
 };
 
+type Waiter = {
+  readonly from: number;
+  readonly predicate: (m: Recorded) => boolean;
+  readonly resolve: (m: Recorded) => void;
+};
+
 export class MqttRecorder {
   readonly messages: Recorded[] = [];
+  private waiters: Waiter[] = [];
   private constructor(private readonly client: MqttClient) {}
 
   static async connect(
@@ -27,13 +35,15 @@ export class MqttRecorder {
     });
     const recorder = new MqttRecorder(client);
     client.on('message', (topic, payload, packet) => {
-      recorder.messages.push({
+      const message: Recorded = {
         topic,
         payload: payload.toString(),
         retain: packet.retain,
         at: Date.now(),
         hr: performance.now(),
-      });
+      };
+      recorder.messages.push(message);
+      recorder.notify(message);
     });
     client.on('connect', () => {
       void client.subscribeAsync(topics, { qos: 1 });
@@ -50,23 +60,46 @@ export class MqttRecorder {
     return this.on(topic).at(-1);
   }
 
-  /** Waits until `predicate` holds for some message after index `from`; fails after the timeout. */
+  /**
+   * The first message after index `from` for which `predicate` holds: resolved by the message's arrival, not by
+   * polling. `timeoutMs` only bounds a wait that will never end (never below the failure bound of wait.ts).
+   */
   async waitFor(
     predicate: (m: Recorded) => boolean,
     options: { timeoutMs?: number; from?: number } = {},
   ): Promise<Recorded> {
-    const deadline = Date.now() + (options.timeoutMs ?? 5000);
-    while (Date.now() < deadline) {
-      const found = this.messages.slice(options.from ?? 0).find(predicate);
-      if (found !== undefined) return found;
-      await new Promise((r) => setTimeout(r, 20));
+    const found = this.messages.slice(options.from ?? 0).find(predicate);
+    if (found !== undefined) return found;
+    const bound = failureBound(options.timeoutMs);
+    let waiter: Waiter | undefined;
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      return await new Promise<Recorded>((resolve, reject) => {
+        waiter = { from: options.from ?? 0, predicate, resolve };
+        this.waiters.push(waiter);
+        timer = setTimeout(
+          () =>
+            reject(
+              new Error(
+                `no matching MQTT message within ${bound} ms; saw ${this.messages.length}: ${this.messages
+                  .slice(-5)
+                  .map((m) => `${m.topic}=${m.payload.slice(0, 60)}`)
+                  .join(', ')}`,
+              ),
+            ),
+          bound,
+        );
+      });
+    } finally {
+      clearTimeout(timer);
+      this.waiters = this.waiters.filter((w) => w !== waiter);
     }
-    throw new Error(
-      `no matching MQTT message within ${options.timeoutMs ?? 5000} ms; saw ${this.messages.length}: ${this.messages
-        .slice(-5)
-        .map((m) => `${m.topic}=${m.payload.slice(0, 60)}`)
-        .join(', ')}`,
-    );
+  }
+
+  private notify(message: Recorded): void {
+    const index = this.messages.length - 1;
+    for (const waiter of this.waiters)
+      if (index >= waiter.from && waiter.predicate(message)) waiter.resolve(message);
   }
 
   publish(topic: string, payload: string): Promise<unknown> {

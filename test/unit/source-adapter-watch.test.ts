@@ -14,7 +14,7 @@ describe('AdapterWatch', () => {
     let next: (() => void) | undefined;
     const changed = (): Promise<void> => new Promise((resolve) => (next = resolve));
     // The watchers do not keep the process alive (in the bridge the retry timer does); this deadline does.
-    const deadline = setTimeout(() => assert.fail(`no change noticed (${changes} so far)`), 20_000);
+    const deadline = setTimeout(() => assert.fail(`no change noticed (${changes} so far)`), 60_000);
     const watch = new AdapterWatch(
       [byId, root],
       () => {
