@@ -190,7 +190,11 @@ describe('add-on image (buildah, Debian stand-in base)', {
       '--',
       ...facts.cmd,
     ]);
-    t.after(() => addon.child.kill('SIGKILL'));
+    t.after(() => {
+      // A failed run must not leave the image's node behind: buildah run does not pass signals on.
+      for (const p of descendants(addon.child.pid ?? -1)) process.kill(p.pid, 'SIGKILL');
+      addon.child.kill('SIGKILL');
+    });
     const failed = addon.exit.then((code) => {
       throw new Error(`the add-on exited (${code}) early:\n${addon.output()}`);
     });
@@ -208,7 +212,7 @@ describe('add-on image (buildah, Debian stand-in base)', {
     await waitFor((m) => m.topic === 'home/smart_meter/status' && m.payload === 'online');
     t.diagnostic(
       `start: first publish ${((first.hr - startedAt) / 1000).toFixed(2)} s after the process started ` +
-        `(${first.topic}), first energy value after ${((energy.hr - startedAt) / 1000).toFixed(2)} s`,
+        `(${first.topic} ${first.payload}), first energy value after ${((energy.hr - startedAt) / 1000).toFixed(2)} s`,
     );
     assert.match(addon.output(), /MQTT broker from Home Assistant: mqtt:\/\/127\.0\.0\.1:1883 as bridge/);
 
@@ -234,6 +238,10 @@ describe('add-on image (buildah, Debian stand-in base)', {
       timeoutMs: 10_000,
     });
     assert.match(addon.output(), /SIGTERM: publishing offline and stopping/);
+
+    // With the add-on gone the same check fails: it tests the add-on, not merely curl.
+    const gone = inNamespace(env.namespacePid, ['run', '--isolation', 'chroot', container, '--', ...argv]);
+    assert.notEqual(await gone.exit, 0, 'HEALTHCHECK passes without the add-on running');
   });
 });
 
