@@ -1,12 +1,12 @@
 import { createReadStream } from 'node:fs';
 import type { Readable } from 'node:stream';
-import { parseArgs } from 'node:util';
 import { HexTextDecoder, HexTextError, looksLikeHexText } from '../bytes/hex.js';
 import { type DecoderEvent, TelegramDecoder } from '../decoder/telegram-decoder.js';
 import { rejectionToJson, telegramToJson } from '../decoder/telegram-json.js';
 import type { DlmsKeys } from '../dlms/decrypt.js';
 import { type ErrorCode, isMeterError, MeterError } from '../errors.js';
 import { parseKey } from '../key.js';
+import { parseCommandArgs } from './args.js';
 import type { CliIo } from './io.js';
 
 export const DECODE_USAGE = `Usage: smartmeter-bridge decode [--key HEX] [--auth-key HEX] [FILE|-]
@@ -25,15 +25,16 @@ export async function runDecode(args: readonly string[], io: CliIo): Promise<num
   let keys: DlmsKeys;
   let file: string | undefined;
   try {
-    const parsed = parseArgs({
-      args: [...args],
-      options: {
+    const parsed = parseCommandArgs(
+      'decode',
+      args,
+      {
         key: { type: 'string' },
         'auth-key': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
-      allowPositionals: true,
-    });
+      true,
+    );
     if (parsed.values.help === true) {
       io.stdout(`${DECODE_USAGE}\n`);
       return 0;

@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import { parseArgs } from 'node:util';
 import { Bridge } from '../bridge/bridge.js';
 import { PUSH_LAYOUTS, type PushLayout } from '../encode/push-layouts.js';
 import { createLogger } from '../log.js';
@@ -10,6 +9,7 @@ import { MeterSimulator } from '../simulator/meter-simulator.js';
 import { SimulatorSource } from '../simulator/simulator-source.js';
 import { freeTcpPort } from '../web/free-port.js';
 import { startWebServer } from '../web/web-server.js';
+import { parseCommandArgs, UsageError } from './args.js';
 import type { CliIo } from './io.js';
 import { waitForSignal } from './signals.js';
 
@@ -24,15 +24,17 @@ export async function runDemo(args: readonly string[], io: CliIo): Promise<numbe
   let intervalMs: number;
   let port: number;
   try {
-    const { values } = parseArgs({
-      args: [...args],
-      options: {
+    const { values } = parseCommandArgs(
+      'demo',
+      args,
+      {
         layout: { type: 'string', default: 'ksm-west' },
         interval: { type: 'string', default: '5' },
         port: { type: 'string', default: '1883' },
         help: { type: 'boolean', short: 'h' },
       },
-    });
+      false,
+    );
     if (values.help === true) {
       io.stdout(`${DEMO_USAGE}\n`);
       return 0;
@@ -47,7 +49,8 @@ export async function runDemo(args: readonly string[], io: CliIo): Promise<numbe
     if (!Number.isInteger(port) || port < 1 || port > 65535)
       throw new Error('--port: a TCP port, 1 to 65535');
   } catch (error) {
-    io.stderr(`${(error as Error).message}\n\n${DEMO_USAGE}\n`);
+    const message = (error as Error).message;
+    io.stderr(error instanceof UsageError ? `${message}\n` : `${message}\n\n${DEMO_USAGE}\n`);
     return 2;
   }
 

@@ -11,6 +11,14 @@ export type CliIo = {
 };
 
 export function processIo(): CliIo {
+  // A reader that stops early (`decode capture.bin | head -1`) closes the pipe: the rest of the output is not
+  // wanted, so the command ends quietly with status 0, as other Unix tools do, instead of an EPIPE stack trace.
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (error: NodeJS.ErrnoException) => {
+      if (error.code === 'EPIPE') process.exit(0);
+      throw error;
+    });
+  }
   return {
     stdin: process.stdin,
     stdout: (text) => process.stdout.write(text),

@@ -1,11 +1,11 @@
 import { createWriteStream } from 'node:fs';
 import { createServer, type Socket } from 'node:net';
-import { parseArgs } from 'node:util';
 import { PUSH_LAYOUTS, type PushLayout } from '../encode/push-layouts.js';
 import { isMeterError } from '../errors.js';
 import { parseKey } from '../key.js';
 import { MeterSimulator } from '../simulator/meter-simulator.js';
 import { openPtyPair, ptyTarget } from '../simulator/pty-pair.js';
+import { parseCommandArgs, UsageError } from './args.js';
 import type { CliIo } from './io.js';
 import { waitForSignal } from './signals.js';
 
@@ -28,9 +28,10 @@ type SimulateArgs = {
 };
 
 function parse(args: readonly string[]): SimulateArgs | 'help' {
-  const { values } = parseArgs({
-    args: [...args],
-    options: {
+  const { values } = parseCommandArgs(
+    'simulate',
+    args,
+    {
       key: { type: 'string' },
       layout: { type: 'string', default: 'ksm-west' },
       pty: { type: 'boolean' },
@@ -41,7 +42,8 @@ function parse(args: readonly string[]): SimulateArgs | 'help' {
       count: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
-  });
+    false,
+  );
   if (values.help === true) return 'help';
   if (values.key === undefined)
     throw new Error('--key: the key the simulated meter encrypts with (32 hex digits)');
@@ -82,7 +84,7 @@ export async function runSimulate(args: readonly string[], io: CliIo): Promise<n
     parsed = result;
   } catch (error) {
     const message = isMeterError(error) ? error.message : (error as Error).message;
-    io.stderr(`${message}\n\n${SIMULATE_USAGE}\n`);
+    io.stderr(error instanceof UsageError ? `${message}\n` : `${message}\n\n${SIMULATE_USAGE}\n`);
     return 2;
   }
   // Written at once (--interval 0), the telegrams still carry clock times 5 s apart, like a real capture.

@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { didYouMean } from './did-you-mean.js';
 
 /**
  * Where each setting was given: command-line flags (ours and the Python project's), environment variables
@@ -181,7 +182,19 @@ export function readFlags(argv: readonly string[]): { raw: Raw; options: string 
   } catch (error) {
     const message = (error as Error).message;
     const unknown = /Unknown option '([^']+)'/.exec(message);
-    if (unknown !== null) fail(unknown[1] as string, 'unknown option (see smartmeter-bridge run --help)');
+    if (unknown !== null) {
+      const meant = didYouMean(unknown[1] as string, [
+        ...Object.keys(FLAGS),
+        'options',
+        'no-discovery',
+        'energy-dashboard',
+        'help',
+      ]);
+      fail(
+        unknown[1] as string,
+        `unknown option${meant === undefined ? '' : `; did you mean --${meant}?`} (see smartmeter-bridge run --help)`,
+      );
+    }
     const missing = /Option '([^']+?)(?: <value>)?' argument missing/.exec(message);
     if (missing !== null) fail(missing[1] as string, 'needs a value');
     fail('command line', message.replace(/\. To specify.*$/, ''));
