@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import type { Logger } from '../log.js';
 import { type Backoff, backoffDelay, DEFAULT_BACKOFF } from '../source/byte-source.js';
+import { StillTrying } from '../source/retry.js';
 
 /**
  * The MQTT connection (MQTT.js v5). It never blocks the data path: while the broker is down, publish()
@@ -35,6 +36,7 @@ export class MqttPublisher {
   private attempt = 0;
   private everConnected = false;
   private lastError: string | undefined;
+  private readonly stillTrying = new StillTrying();
   reconnects = 0;
 
   constructor(
@@ -70,6 +72,7 @@ export class MqttPublisher {
       this.attempt = 0;
       client.options.reconnectPeriod = backoff.initialMs;
       this.lastError = undefined;
+      this.stillTrying.succeeded();
       this.log.info(`${this.everConnected ? 'connected again to' : 'connected to'} ${redactUrl(o.url)}`);
       this.everConnected = true;
       if (o.birthTopic !== undefined) {
@@ -84,7 +87,14 @@ export class MqttPublisher {
     });
     client.on('close', () => {
       // MQTT.js retries at a fixed period; stretch it so a broker that is down for hours is not hammered.
-      client.options.reconnectPeriod = backoffDelay(backoff, this.attempt++);
+      const period = backoffDelay(backoff, this.attempt++);
+      client.options.reconnectPeriod = period;
+      // Every failed attempt ends here; the error itself is logged once, so say now and then that it goes on.
+      const failingFor = this.stillTrying.failed();
+      if (failingFor !== undefined && this.client === client)
+        this.log.warn(
+          `still not connected to ${redactUrl(o.url)} after ${failingFor} (${this.lastError ?? 'no answer'}); nothing reaches the broker meanwhile, the latest values are sent once it answers; next try in ${Math.round(period / 1000)} s`,
+        );
     });
     client.on('reconnect', () => {
       this.reconnects++;
