@@ -12,9 +12,10 @@ ARG BUILD_FROM=ghcr.io/home-assistant/base:3.22
 # test/addon/image.test.ts builds this file for real (buildah, no Docker engine) on a Debian stand-in base
 # (debootstrap + the official Node 22 build; the Alpine base cannot be pulled on the CI machines) and starts the
 # image: it proves the COPY paths, the npm steps, the binding build, the CMD, the HEALTHCHECK and SIGTERM, but not
-# musl nor Alpine's own Node package (built with shared libuv/OpenSSL/ICU). Two things keep that risk small: the
-# apk branch only names packages, everything after it is the same commands on both bases; and the final stage
-# loads the binding and starts the CLI during the build, so an Alpine-only breakage fails the build, not the add-on.
+# musl nor Alpine's own Node package (system OpenSSL, ICU and zlib; the headers from nodejs-dev, which has uv.h as
+# Alpine keeps libuv bundled). Two things keep that risk small: the apk branch only names packages, everything
+# after it is the same commands on both bases; and the final stage loads the binding and starts the CLI during
+# the build, so an Alpine-only breakage fails the build, not the add-on.
 # Measured there (2 cores): the image 356 MB (the stand-in 336 MB, /app 19 MB), built in 25-50 s on a cached base
 # (the base itself 35 s, once), first MQTT message 0.4 s and first energy value 1 s after the process starts.
 FROM ${BUILD_FROM} AS build
