@@ -75,6 +75,9 @@ function check<T>(given: Given | undefined, schema: z.ZodType<T>, fallback: T, p
   return result.data;
 }
 
+/** The lowest stale timeout (and so expire_after) accepted; config.yaml's schema has the same floor. */
+export const MIN_STALE_TIMEOUT_S = 30;
+
 const integer = (min: number, max: number): z.ZodType<number> => z.coerce.number().int().min(min).max(max);
 const topic = z.string().refine(isTopicPrefix);
 
@@ -119,7 +122,14 @@ function build(raw: Raw): BridgeConfig {
       birthTopic: check(raw.birth_topic, topic, 'homeassistant/status', 'a topic without + or #'),
       discovery: raw.discovery?.value !== 'false',
     },
-    staleTimeoutS: check(raw.stale_timeout, integer(5, 3600), 30, 'expected whole seconds from 5 to 3600'),
+    // At least 30 s: the meters push every 5 s (some every 10 or 15 s), and a timeout of one or two periods
+    // would take every sensor to unavailable and back whenever a telegram is a little late.
+    staleTimeoutS: check(
+      raw.stale_timeout,
+      integer(MIN_STALE_TIMEOUT_S, 3600),
+      30,
+      `expected whole seconds from ${MIN_STALE_TIMEOUT_S} to 3600 (less would make the sensors flap between unavailable and available)`,
+    ),
     homeAssistant: buildHomeAssistant(raw),
     influx: buildInflux(raw),
     sentryUrl: buildSentry(raw),
