@@ -7,7 +7,12 @@ import type { MbusFrame } from '../mbus/mbus-frame.js';
 import type { Telegram } from '../meter/meter-model.js';
 import { ReadingGuard } from '../meter/reading-guard.js';
 import { VALUE_KEYS, type ValueKey } from '../meter/value-keys.js';
-import { buildDiscovery, type DiscoveryMessage } from '../mqtt/discovery.js';
+import {
+  buildDiscovery,
+  type DiscoveryContext,
+  type DiscoveryInput,
+  type DiscoveryMessage,
+} from '../mqtt/discovery.js';
 import type { MqttPublisher } from '../mqtt/mqtt-publisher.js';
 import { diagnosticTopic, jsonTopic, stateTopic, statusTopic } from '../mqtt/topics.js';
 import type { ByteSource, SourceEvent } from '../source/byte-source.js';
@@ -49,6 +54,8 @@ export type BridgeListener = {
 
 const BIRTH_RESEND_DELAY_MS = 1000;
 const STALE_REPEAT_MS = 10 * 60_000;
+/** A meter counts as stale after this many of its push periods without a telegram, at the least. */
+const STALE_PERIODS = 3;
 
 export class Bridge {
   readonly stats: PipelineStats = emptyStats();
@@ -59,7 +66,12 @@ export class Bridge {
   /** topic → payload of every retained state message, re-sent on reconnect. */
   private readonly retained = new Map<string, string>();
   private discovery: DiscoveryMessage | undefined;
+  private discoveryInput: DiscoveryInput | undefined;
+  private discoveryContext: DiscoveryContext = {};
   private discoveryKeys: ValueKey[] = [];
+  /** The shortest time between two telegrams seen: the meter's push period (or a multiple of it). */
+  private periodMs: number | undefined;
+  private lastAcceptedAt: number | undefined;
   private lastKeys: ReadonlySet<ValueKey> = new Set();
   private staleSince: number | undefined;
   private staleReportedAt: number | undefined;
@@ -80,6 +92,28 @@ export class Bridge {
 
   listen(listener: BridgeListener): void {
     this.listeners.push(listener);
+  }
+
+  /**
+   * What Home Assistant or the Supervisor said about where the bridge runs (its language, the add-on's page):
+   * discovery is sent again once if that changes what it says.
+   */
+  setDiscoveryContext(update: DiscoveryContext): void {
+    this.discoveryContext = { ...this.discoveryContext, ...update };
+    if (this.discoveryInput !== undefined)
+      this.publishDiscovery({ ...this.discoveryInput, ...this.discoveryContext });
+  }
+
+  /**
+   * Seconds without a telegram before the meter is offline and its sensors expire: the configured stale
+   * timeout, or more for a meter that pushes so rarely that it would flap (three of its periods, in steps
+   * of 30 s so that jitter does not change discovery).
+   */
+  get staleAfterS(): number {
+    const configured = this.options.staleTimeoutS;
+    if (this.periodMs === undefined) return configured;
+    const needed = (STALE_PERIODS * this.periodMs) / 1000;
+    return needed <= configured ? configured : Math.ceil(needed / 30) * 30;
   }
 
   start(): void {
@@ -161,6 +195,10 @@ export class Bridge {
       return;
     }
     const telegram = checked.telegram;
+    const receivedAt = this.now();
+    if (this.lastAcceptedAt !== undefined && receivedAt > this.lastAcceptedAt)
+      this.periodMs = Math.min(this.periodMs ?? Number.POSITIVE_INFINITY, receivedAt - this.lastAcceptedAt);
+    this.lastAcceptedAt = receivedAt;
     for (const withheld of checked.withheld) {
       this.stats.valuesWithheld++;
       this.stats.lastError = { code: withheld.code, message: withheld.message, at: this.now() };
@@ -214,21 +252,28 @@ export class Bridge {
     const previous = this.discovery === undefined ? [] : this.discoveryKeys;
     const merged = [...new Set([...previous, ...keys])];
     if (merged.length === 0) return;
-    const message = buildDiscovery({
+    this.discoveryKeys = merged;
+    this.publishDiscovery({
       discoveryPrefix: this.options.discoveryPrefix,
       topicPrefix: this.options.topicPrefix,
       meterId,
       systemTitle: telegram.systemTitle,
       deviceName,
       keys: merged,
-      expireAfterS: this.options.staleTimeoutS,
+      expireAfterS: this.staleAfterS,
+      ...this.discoveryContext,
     });
+  }
+
+  /** Sends discovery when it says something new; the same payload again is not sent. */
+  private publishDiscovery(input: DiscoveryInput): void {
+    this.discoveryInput = input;
+    const message = buildDiscovery(input);
     if (message.payload === this.discovery?.payload) return;
     this.discovery = message;
-    this.discoveryKeys = merged;
     this.deps.log
       .child('mqtt')
-      .info(`Home Assistant discovery for meter ${meterId}: ${merged.length} sensors`);
+      .info(`Home Assistant discovery for meter ${input.meterId}: ${input.keys.length} sensors`);
     this.deps.mqtt.publish(message.topic, message.payload, { retain: true, qos: 1 });
   }
 
@@ -295,7 +340,7 @@ export class Bridge {
   private armStaleTimer(): void {
     clearTimeout(this.staleTimer);
     if (this.stopped) return;
-    this.staleTimer = setTimeout(() => this.onStale(), this.options.staleTimeoutS * 1000);
+    this.staleTimer = setTimeout(() => this.onStale(), this.staleAfterS * 1000);
   }
 
   private onStale(): void {
@@ -303,7 +348,7 @@ export class Bridge {
     this.staleSince ??= now;
     // Once when it starts, then every ten minutes with what has been seen since, not every timeout.
     if (this.staleReportedAt === undefined || now - this.staleReportedAt >= STALE_REPEAT_MS) {
-      const seconds = Math.round((now - this.staleSince) / 1000) + this.options.staleTimeoutS;
+      const seconds = Math.round((now - this.staleSince) / 1000) + this.staleAfterS;
       this.deps.log.warn(`no valid telegram for ${seconds} s: ${staleHint(this.stats)}`);
       this.staleReportedAt = now;
     }

@@ -1,3 +1,4 @@
+import { ERROR_CODES } from '../errors.js';
 import { VALUE_KEYS, type ValueKey, type ValueKeySpec } from '../meter/value-keys.js';
 import { VALUE_NAMES } from '../meter/value-names.js';
 import { VERSION } from '../version.js';
@@ -9,7 +10,24 @@ import { type DiagnosticName, diagnosticTopic, stateTopic, statusTopic } from '.
  * Pure: the same meter and values always give the same payload, so re-sending it is harmless.
  */
 
-export type DiscoveryInput = {
+/**
+ * The project's home: `origin.support_url` here, `url` in config.yaml and repository.yaml
+ * (test/addon/addon-files.test.ts holds the three equal).
+ */
+export const SUPPORT_URL = 'https://github.com/smartmeter-bridge/smartmeter-bridge';
+
+/** The languages entity names are published in; Home Assistant's own language picks one (see discoveryLanguage). */
+export type DiscoveryLanguage = 'en' | 'de';
+
+/** What Home Assistant and the Supervisor tell the bridge about where it runs, beyond the meter's telegrams. */
+export type DiscoveryContext = {
+  /** The entity names' language. Entity ids do not depend on it (`default_entity_id`). */
+  readonly language?: DiscoveryLanguage | undefined;
+  /** The device page's "Visit" link: in the add-on, its ingress page (`homeassistant://hassio/ingress/<slug>`). */
+  readonly configurationUrl?: string | undefined;
+};
+
+export type DiscoveryInput = DiscoveryContext & {
   readonly discoveryPrefix: string;
   readonly topicPrefix: string;
   readonly meterId: string;
@@ -17,6 +35,11 @@ export type DiscoveryInput = {
   readonly deviceName: string | undefined;
   readonly keys: readonly ValueKey[];
   readonly expireAfterS: number;
+  /**
+   * The meter's firmware, for `device.sw_version`. None of the supported meters sends one in its push (no
+   * 1-0:0.2.0 or 0-0:0.2.0 register in any layout or capture), so the bridge passes none today.
+   */
+  readonly firmware?: string | undefined;
 };
 
 export type DiscoveryMessage = { readonly topic: string; readonly payload: string };
@@ -55,12 +78,48 @@ const DISABLED_BY_DEFAULT: ReadonlySet<ValueKey> = new Set([
   'reactive_power_out',
 ]);
 
-const DIAGNOSTIC_NAMES: Readonly<Record<DiagnosticName, string>> = {
-  telegrams_received: 'Telegrams received',
-  telegrams_rejected: 'Telegrams rejected',
-  last_error: 'Last error',
-  frame_counter: 'Frame counter',
+const DIAGNOSTIC_NAMES: Readonly<Record<DiagnosticName, { readonly en: string; readonly de: string }>> = {
+  telegrams_received: { en: 'Telegrams received', de: 'Empfangene Telegramme' },
+  telegrams_rejected: { en: 'Telegrams rejected', de: 'Verworfene Telegramme' },
+  last_error: { en: 'Last error', de: 'Letzter Fehler' },
+  frame_counter: { en: 'Frame counter', de: 'Rahmenzähler' },
 };
+
+/** What `last_error` can say: an error code of design.md, or `none` before the first error. */
+export const LAST_ERROR_OPTIONS: readonly string[] = [...ERROR_CODES, 'none'];
+
+/** Home Assistant's language (`get_config` → `language`, e.g. `de`, `de-AT`, `en-GB`) → the names to publish. */
+export function discoveryLanguage(haLanguage: string | undefined): DiscoveryLanguage {
+  return /^de(-|_|$)/i.test(haLanguage ?? '') ? 'de' : 'en';
+}
+
+/** The device page's link to an add-on's ingress page, as Home Assistant's own integrations write it. */
+export function ingressUrl(addonSlug: string): string {
+  return `homeassistant://hassio/ingress/${addonSlug}`;
+}
+
+/**
+ * The model part of a COSEM logical device name (0-0:42.0.0): three letters of manufacturer (the FLAG id)
+ * and the manufacturer's model code, with the serial number that follows taken off. Kaifa writes
+ * `KFM` + model + the meter number's last ten digits (`KFM1200200175269` for meter `1KFM0200175269` →
+ * `KFM120`), so what the name shares at its end with the meter number is the serial. Undefined when that
+ * cannot be told: a string holding the serial number is no model.
+ */
+export function modelIdOf(deviceName: string | undefined, meterId: string): string | undefined {
+  if (deviceName === undefined) return undefined;
+  let shared = 0;
+  while (
+    shared < deviceName.length &&
+    shared < meterId.length &&
+    deviceName[deviceName.length - 1 - shared] === meterId[meterId.length - 1 - shared]
+  ) {
+    shared++;
+  }
+  const model = deviceName.slice(0, deviceName.length - shared);
+  // At least six shared characters make it the serial, not a coincidence; at least the FLAG id must remain.
+  if (shared < 6 || !/^[A-Z]{3}[A-Za-z0-9]*$/.test(model)) return undefined;
+  return model;
+}
 
 /** `[a-zA-Z0-9_-]` only in topic ids; lower-case and `_` in entity ids. */
 export function slug(text: string): string {
@@ -95,16 +154,19 @@ export function buildDiscovery(input: DiscoveryInput): DiscoveryMessage {
   for (const name of Object.keys(DIAGNOSTIC_NAMES) as DiagnosticName[]) {
     components[name] = diagnosticComponent(input, objectId, name);
   }
+  const modelId = modelIdOf(input.deviceName, input.meterId);
   const payload = {
     device: {
       identifiers,
       name: `Smart meter ${input.meterId}`,
       ...(manufacturer === undefined ? {} : { manufacturer }),
       model: manufacturer === undefined ? 'DLMS/COSEM smart meter' : `${manufacturer} smart meter`,
-      ...(input.deviceName === undefined ? {} : { model_id: input.deviceName }),
+      ...(modelId === undefined ? {} : { model_id: modelId }),
       serial_number: input.meterId,
+      ...(input.firmware === undefined ? {} : { sw_version: input.firmware }),
+      ...(input.configurationUrl === undefined ? {} : { configuration_url: input.configurationUrl }),
     },
-    origin: { name: 'smartmeter-bridge', sw_version: VERSION },
+    origin: { name: 'smartmeter-bridge', sw_version: VERSION, support_url: SUPPORT_URL },
     availability_topic: statusTopic(input.topicPrefix),
     components,
   };
@@ -122,7 +184,7 @@ function valueComponent(
     platform: 'sensor',
     unique_id: `${objectId}_${spec.key}`,
     default_entity_id: `sensor.${objectId}_${spec.key}`,
-    name: VALUE_NAMES[spec.key].en,
+    name: VALUE_NAMES[spec.key][input.language ?? 'en'],
     state_topic: stateTopic(input.topicPrefix, spec.key),
     ...(spec.deviceClass === undefined ? {} : { device_class: spec.deviceClass }),
     ...(spec.stateClass === undefined ? {} : { state_class: spec.stateClass }),
@@ -143,10 +205,12 @@ function diagnosticComponent(
     platform: 'sensor',
     unique_id: `${objectId}_${name}`,
     default_entity_id: `sensor.${objectId}_${name}`,
-    name: DIAGNOSTIC_NAMES[name],
+    name: DIAGNOSTIC_NAMES[name][input.language ?? 'en'],
     state_topic: diagnosticTopic(input.topicPrefix, name),
     entity_category: 'diagnostic',
     ...(counter ? { state_class: 'total_increasing' } : {}),
+    // An enum, so that automations can test for a code (and the UI offers the codes in a condition).
+    ...(name === 'last_error' ? { device_class: 'enum', options: LAST_ERROR_OPTIONS } : {}),
     ...(name === 'frame_counter' ? { enabled_by_default: false } : {}),
   };
 }
