@@ -4,6 +4,11 @@
  * before HA 2026.3 one grid source with `flow_from`/`flow_to` lists; since then one flat object per grid
  * connection. The format is read from the data when there is a grid source, else from the HA version;
  * the two are never mixed.
+ *
+ * HA 2026.3 migrates a legacy grid source by position: `flow_from[i]`, `flow_to[i]` and `power[i]` become
+ * grid connection i, a missing entry leaving that side empty (core energy/data.py,
+ * `_migrate_legacy_grid_to_unified`). So in the legacy format ours go to the same index of every list:
+ * the front of each, which moves every existing entry by one and keeps their pairs as they were.
  */
 
 export type GridEntities = {
@@ -11,6 +16,8 @@ export type GridEntities = {
   readonly energyOut: string | undefined;
   readonly powerIn: string | undefined;
   readonly powerOut: string | undefined;
+  /** The net power (import − export), the sign a legacy `power` entry's `stat_rate` has. */
+  readonly power?: string | undefined;
 };
 
 export type EnergySource = Record<string, unknown> & { type: string };
@@ -96,15 +103,13 @@ export function mergeGrid(
   };
   const flowTo =
     entities.energyOut === undefined
-      ? []
-      : [
-          {
-            stat_energy_to: entities.energyOut,
-            stat_compensation: null,
-            entity_energy_price: null,
-            number_energy_price: null,
-          },
-        ];
+      ? undefined
+      : {
+          stat_energy_to: entities.energyOut,
+          stat_compensation: null,
+          entity_energy_price: null,
+          number_energy_price: null,
+        };
   const existing = grid[0];
   if (existing === undefined) {
     // Older cores allow one grid source only: create it, or extend the one there is.
@@ -112,15 +117,52 @@ export function mergeGrid(
       changed: true,
       energySources: [
         ...sources,
-        { type: 'grid', flow_from: [flowFrom], flow_to: flowTo, cost_adjustment_day: 0 },
+        {
+          type: 'grid',
+          flow_from: [flowFrom],
+          flow_to: flowTo === undefined ? [] : [flowTo],
+          cost_adjustment_day: 0,
+        },
       ],
       format,
     };
   }
-  const extended: EnergySource = {
-    ...existing,
-    flow_from: [...((existing['flow_from'] as unknown[] | undefined) ?? []), flowFrom],
-    flow_to: [...((existing['flow_to'] as unknown[] | undefined) ?? []), ...flowTo],
-  };
+  const from = listOf(existing['flow_from']);
+  const to = listOf(existing['flow_to']);
+  // `power` exists only in the late legacy cores (and only those accept it): never added where it is not.
+  const power = Array.isArray(existing['power']) ? (existing['power'] as unknown[]) : undefined;
+  const powerEntry = entities.power === undefined ? undefined : { stat_rate: entities.power };
+  let extended: EnergySource;
+  if (flowTo !== undefined) {
+    // Import and export at index 0 of every list, so that the migration makes them one grid connection.
+    if (power !== undefined && power.length > 0 && powerEntry === undefined) {
+      return {
+        changed: false,
+        reason:
+          'the grid source has power sensors and this meter has no net power sensor to pair with its energy; add the meter in the Energy dashboard by hand',
+      };
+    }
+    extended = {
+      ...existing,
+      flow_from: [flowFrom, ...from],
+      flow_to: [flowTo, ...to],
+      ...(power === undefined ? {} : { power: powerEntry === undefined ? power : [powerEntry, ...power] }),
+    };
+  } else {
+    // Import only: it must land at an index no export (and no power sensor) has, or it would be paired with it.
+    const index = from.length;
+    if (index < to.length || index < (power?.length ?? 0)) {
+      return {
+        changed: false,
+        reason:
+          'the grid source lists more exports than imports, so an import added there would be paired with another export; add the meter in the Energy dashboard by hand',
+      };
+    }
+    extended = { ...existing, flow_from: [...from, flowFrom] };
+  }
   return { changed: true, energySources: sources.map((s) => (s === existing ? extended : s)), format };
+}
+
+function listOf(value: unknown): unknown[] {
+  return Array.isArray(value) ? value : [];
 }

@@ -27,8 +27,8 @@ export function currentProblem(
 const TEXT: Readonly<Record<Problem, { title: string; en: string; de: string }>> = {
   NO_DATA: {
     title: 'Smart meter: no data / keine Daten',
-    en: 'Nothing arrives from the meter. Check that the M-Bus adapter is plugged in and chosen under "device", that the cable uses pins 3 and 4 of the customer interface, and that your grid operator has switched the interface on.',
-    de: 'Vom Zähler kommt nichts an. Prüfen: Ist der M-Bus-Adapter eingesteckt und unter „device" ausgewählt, hängt das Kabel an Pin 3 und 4 der Kundenschnittstelle, und hat der Netzbetreiber die Schnittstelle freigeschaltet?',
+    en: 'Nothing arrives from the meter. Check that the M-Bus adapter is plugged in and chosen under "device" in the app\'s (add-on\'s) configuration, that the cable uses pins 3 and 4 of the customer interface, and that your grid operator has switched the interface on.',
+    de: 'Vom Zähler kommt nichts an. Prüfen: Ist der M-Bus-Adapter eingesteckt und in der Konfiguration der App (des Add-ons) unter „device" ausgewählt, hängt das Kabel an Pin 3 und 4 der Kundenschnittstelle, und hat der Netzbetreiber die Schnittstelle freigeschaltet?',
   },
   NO_FRAMES: {
     title: 'Smart meter: unreadable data / unlesbare Daten',
@@ -37,13 +37,13 @@ const TEXT: Readonly<Record<Problem, { title: string; en: string; de: string }>>
   },
   WRONG_KEY: {
     title: 'Smart meter: wrong key / falscher Schlüssel',
-    en: "The meter's telegrams arrive, but the key does not fit this meter. Copy the key again from your grid operator's portal into the add-on's configuration; a replaced meter has a new key.",
-    de: 'Die Telegramme kommen an, aber der Schlüssel passt nicht zu diesem Zähler. Den Schlüssel erneut aus dem Portal des Netzbetreibers in die Add-on-Konfiguration kopieren; ein getauschter Zähler hat einen neuen Schlüssel.',
+    en: "The meter's telegrams arrive, but the key does not fit this meter. Copy the key again from your grid operator's portal into the app's (add-on's) configuration; a replaced meter has a new key.",
+    de: 'Die Telegramme kommen an, aber der Schlüssel passt nicht zu diesem Zähler. Den Schlüssel erneut aus dem Portal des Netzbetreibers in die Konfiguration der App (des Add-ons) kopieren; ein getauschter Zähler hat einen neuen Schlüssel.',
   },
   NO_KEY: {
     title: 'Smart meter: key missing / Schlüssel fehlt',
-    en: "The meter's telegrams are encrypted: enter the key from your grid operator in the add-on's configuration.",
-    de: 'Die Telegramme sind verschlüsselt: den Schlüssel vom Netzbetreiber in der Add-on-Konfiguration eintragen.',
+    en: "The meter's telegrams are encrypted: enter the key from your grid operator in the app's (add-on's) configuration.",
+    de: 'Die Telegramme sind verschlüsselt: den Schlüssel vom Netzbetreiber in der Konfiguration der App (des Add-ons) eintragen.',
   },
   AUTH_FAILED: {
     title: 'Smart meter: signature does not verify / Signatur ungültig',
@@ -61,3 +61,19 @@ export function problemNotification(problem: Problem): { title: string; message:
   const text = TEXT[problem];
   return { title: text.title, message: `${text.en}\n\n${text.de}` };
 }
+
+/**
+ * Home Assistant refused the Energy dashboard settings (energy/save_prefs answered invalid_format): sent once,
+ * and the app does not try again, so the user is told what to do instead.
+ */
+export const ENERGY_REJECTED_NOTIFICATION: { readonly title: string; readonly message: string } = {
+  title: 'Smart meter: Energy dashboard not set up / Energie-Dashboard nicht eingerichtet',
+  message:
+    'Home Assistant did not accept the meter as a grid source of the Energy dashboard, and the app (add-on) will not try ' +
+    'again. Add it by hand: Settings → Dashboards → Energy → Electricity grid → add "Energy import" as grid consumption ' +
+    'and "Energy export" as return to grid. You can turn off the option "energy_dashboard".' +
+    '\n\n' +
+    'Home Assistant hat den Zähler nicht als Netzquelle im Energie-Dashboard angenommen, und die App (das Add-on) versucht ' +
+    'es nicht noch einmal. Bitte von Hand hinzufügen: Einstellungen → Dashboards → Energie → Stromnetz → „Energie Bezug" ' +
+    'als Netzbezug und „Energie Einspeisung" als Netzeinspeisung. Die Option „energy_dashboard" kann ausgeschaltet werden.',
+};

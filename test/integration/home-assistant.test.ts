@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -19,9 +19,10 @@ import { until } from '../support/wait.js';
 
 /**
  * The bridge's Home Assistant side against a local server speaking HA's WebSocket protocol: the entity
- * registry look-up, the Energy dashboard in both grid formats (once, and never again), the persistent
- * notification while the key is wrong or nothing arrives (and its dismissal), a refused token and a
- * dropped connection. Every command the bridge sends must be one HA has.
+ * registry look-up (once, then followed by its events: never polled), the Energy dashboard in both grid
+ * formats (once, and never again; a refusal said once and not retried), the persistent notification while
+ * the key is wrong or nothing arrives (and its dismissal), a refused token and a dropped connection. Every
+ * command the bridge sends must be one HA has.
  */
 
 const KEY = Buffer.from('000102030405060708090A0B0C0D0E0F', 'hex');
@@ -122,6 +123,26 @@ async function setup(options: {
   return { ha, source, live, integration, log, stateDir };
 }
 
+/** Three telegrams: the second confirms the meter number, the third the energy totals of the second. */
+const threeTelegrams = (s: Setup, energyInWh: number): void =>
+  s.source.push(telegram(energyInWh), telegram(energyInWh + 1), telegram(energyInWh + 2));
+
+const sent = (ha: FakeHomeAssistant, type: string): Record<string, unknown>[] =>
+  ha.messages.filter((m) => m['type'] === type);
+
+/**
+ * A later event to assert "nothing more happened" against: an unrelated sensor is created in HA, and the
+ * bridge's look-up of it (`config/entity_registry/get`) arrives after anything it sent before.
+ */
+async function registryRoundTrip(ha: FakeHomeAssistant, name: string): Promise<void> {
+  const entityId = `sensor.unrelated_${name}`;
+  ha.createEntity({ entity_id: entityId, unique_id: `other_${name}`, platform: 'zha' });
+  await until(
+    () => ha.messages.some((m) => m['type'] === 'config/entity_registry/get' && m['entity_id'] === entityId),
+    `the look-up of ${entityId}`,
+  );
+}
+
 const registry = (ha: FakeHomeAssistant): void => {
   ha.registry = [
     { entity_id: 'sensor.kitchen_temperature', unique_id: 'zigbee_123', platform: 'zha' },
@@ -129,6 +150,7 @@ const registry = (ha: FakeHomeAssistant): void => {
     { entity_id: 'sensor.meter_energy_export', unique_id: `${PREFIX}_energy_out`, platform: 'mqtt' },
     { entity_id: 'sensor.meter_power_import', unique_id: `${PREFIX}_power_in`, platform: 'mqtt' },
     { entity_id: 'sensor.meter_power_export', unique_id: `${PREFIX}_power_out`, platform: 'mqtt' },
+    { entity_id: 'sensor.meter_power', unique_id: `${PREFIX}_power`, platform: 'mqtt' },
     { entity_id: 'sensor.other_meter_energy', unique_id: 'smartmeter_other_energy_in', platform: 'mqtt' },
   ];
 };
@@ -149,14 +171,16 @@ describe('Home Assistant WebSocket API', () => {
       device_consumption: [],
       device_consumption_water: [],
     };
-    // Two telegrams: the meter number is named (and its entities looked up) once the second confirms it.
-    s.source.push(telegram(5000), telegram(5001));
+    // The meter number is named (and its entities looked up) once the second telegram confirms it; the energy
+    // totals go out from the third, and only then does the meter go into the dashboard.
+    threeTelegrams(s, 5000);
     await until(() => existsSync(join(s.stateDir, 'energy-dashboard.json')), 'the energy dashboard set-up');
     assert.deepEqual(s.live.snapshot().entities, {
       energy_in: 'sensor.meter_energy_import',
       energy_out: 'sensor.meter_energy_export',
       power_in: 'sensor.meter_power_import',
       power_out: 'sensor.meter_power_export',
+      power: 'sensor.meter_power',
     });
     const sources = (s.ha.energyPrefs as { energy_sources: Record<string, unknown>[] }).energy_sources;
     assert.equal(sources.length, 2);
@@ -195,20 +219,22 @@ describe('Home Assistant WebSocket API', () => {
       stateDir: s.stateDir,
       ha: s.ha,
     });
-    again.source.push(telegram(5002), telegram(5003));
+    const getsBefore = sent(s.ha, 'energy/get_prefs').length;
+    threeTelegrams(again, 5003);
     await until(
-      () => Object.keys(again.live.snapshot().entities).length === 4,
+      () => Object.keys(again.live.snapshot().entities).length === 5,
       'entity look-up after restart',
     );
-    await new Promise((r) => setTimeout(r, 200));
-    assert.equal(s.ha.messages.filter((m) => m['type'] === 'energy/save_prefs').length, 1, 'not saved again');
+    await registryRoundTrip(s.ha, 'after_restart');
+    assert.equal(sent(s.ha, 'energy/save_prefs').length, 1, 'not saved again');
+    assert.equal(sent(s.ha, 'energy/get_prefs').length, getsBefore, 'not even looked at again');
     assertRealCommands(s.ha);
   });
 
   it('HA 2026.2 with energy never configured (not_found): a legacy grid source', async () => {
     const s = await setup({ haVersion: '2026.2.1', energyDashboard: true });
     registry(s.ha);
-    s.source.push(telegram(6000), telegram(6001));
+    threeTelegrams(s, 6000);
     await until(() => existsSync(join(s.stateDir, 'energy-dashboard.json')), 'the energy dashboard set-up');
     const sources = (s.ha.energyPrefs as { energy_sources: Record<string, unknown>[] }).energy_sources;
     assert.equal(sources.length, 1);
@@ -227,9 +253,9 @@ describe('Home Assistant WebSocket API', () => {
   it('without the option, the Energy dashboard is left alone', async () => {
     const s = await setup({ haVersion: '2026.11.2' });
     registry(s.ha);
-    s.source.push(telegram(7000), telegram(7001));
-    await until(() => Object.keys(s.live.snapshot().entities).length === 4, 'entity look-up');
-    await new Promise((r) => setTimeout(r, 200));
+    threeTelegrams(s, 7000);
+    await until(() => Object.keys(s.live.snapshot().entities).length === 5, 'entity look-up');
+    await registryRoundTrip(s.ha, 'no_option');
     assert.deepEqual(
       commandsSent(s.ha).filter((t) => t.startsWith('energy/')),
       [],
@@ -267,7 +293,8 @@ describe('Home Assistant WebSocket API', () => {
     const create = s.ha.messages.find((m) => m['service'] === 'create') ?? {};
     assert.match((create['service_data'] as Record<string, string>)['title'] ?? '', /no data/);
     s.ha.dropConnections();
-    await new Promise((r) => setTimeout(r, 100));
+    // The library reconnects by itself: telegrams from here on are seen by a connected integration.
+    await until(() => sent(s.ha, 'auth').length >= 2, 'the reconnection');
     const timer = setInterval(() => s.source.push(telegram(9000)), 50);
     cleanups.push(async () => clearInterval(timer));
     await until(
@@ -282,6 +309,121 @@ describe('Home Assistant WebSocket API', () => {
     );
     clearInterval(timer);
     assertRealCommands(s.ha);
+  });
+
+  it('reads the entity registry once when the meter is known, then follows its events: no polling', async () => {
+    // pollMs is 50 ms here: a registry poll would show up as many list commands below.
+    const s = await setup({ haVersion: '2026.11.2' });
+    threeTelegrams(s, 10_000);
+    // Discovery has not created the entities yet when the bridge first looks.
+    await until(() => sent(s.ha, 'config/entity_registry/list').length === 1, 'the one registry look-up');
+    assert.deepEqual(s.live.snapshot().entities, {});
+    // MQTT discovery creates them one by one; each create event is looked up by itself.
+    s.ha.createEntity({
+      entity_id: 'sensor.meter_energy_import',
+      unique_id: `${PREFIX}_energy_in`,
+      platform: 'mqtt',
+    });
+    s.ha.createEntity({
+      entity_id: 'sensor.meter_power_import',
+      unique_id: `${PREFIX}_power_in`,
+      platform: 'mqtt',
+    });
+    s.ha.createEntity({ entity_id: 'sensor.somebody_else', unique_id: 'zigbee_9', platform: 'zha' });
+    await until(() => Object.keys(s.live.snapshot().entities).length === 2, 'the created entities');
+    // The user renames one: the rename event follows it.
+    s.ha.renameEntity('sensor.meter_energy_import', 'sensor.grid_import');
+    await until(
+      () => s.live.snapshot().entities['energy_in'] === 'sensor.grid_import',
+      'the renamed entity id on the page',
+    );
+    assert.deepEqual(s.live.snapshot().entities, {
+      energy_in: 'sensor.grid_import',
+      power_in: 'sensor.meter_power_import',
+    });
+    // A later event: nothing arrives for the problem delay (300 ms = six poll periods), and the notification
+    // says so. By then a polling loop would have listed the registry again and again.
+    await until(
+      () => sent(s.ha, 'call_service').some((m) => m['service'] === 'create'),
+      'the no-data notification',
+    );
+    assert.equal(sent(s.ha, 'config/entity_registry/list').length, 1, 'the registry is listed once');
+    assertRealCommands(s.ha);
+  });
+
+  it('a refused energy/save_prefs (invalid_format) is said once, remembered, and never retried', async () => {
+    const s = await setup({ haVersion: '2026.11.2', energyDashboard: true });
+    registry(s.ha);
+    s.ha.savePrefsError = {
+      code: 'invalid_format',
+      message: "extra keys not allowed @ data['energy_sources'][0]['power_config']",
+    };
+    threeTelegrams(s, 11_000);
+    await until(
+      () => sent(s.ha, 'call_service').some((m) => m['service'] === 'create'),
+      'the notification about the Energy dashboard',
+    );
+    const notice = sent(s.ha, 'call_service').find((m) => m['service'] === 'create') ?? {};
+    const data = notice['service_data'] as Record<string, string>;
+    assert.equal(data['notification_id'], 'smartmeter_bridge_energy_dashboard');
+    assert.match(data['message'] ?? '', /Add it by hand/);
+    assert.match(data['message'] ?? '', /Bitte von Hand hinzufügen/);
+    const marker = JSON.parse(readFileSync(join(s.stateDir, 'energy-dashboard.json'), 'utf8')) as Record<
+      string,
+      unknown
+    >;
+    assert.match(String(marker['rejected']), /extra keys not allowed/);
+    assert.equal(s.log.filter((l) => l.includes('refused the Energy dashboard settings')).length, 1);
+
+    // Later events: the connection drops and comes back (the registry is read again), and HA creates an entity.
+    s.ha.dropConnections();
+    await until(
+      () => sent(s.ha, 'config/entity_registry/list').length >= 2,
+      'the look-up after reconnecting',
+    );
+    await registryRoundTrip(s.ha, 'after_refusal');
+    assert.equal(sent(s.ha, 'energy/save_prefs').length, 1, 'not retried');
+    assert.equal(sent(s.ha, 'energy/get_prefs').length, 1);
+    assert.equal(
+      s.log.filter((l) => l.includes(' WARN ') && l.includes('Energy dashboard')).length,
+      1,
+      'said once',
+    );
+    await s.integration.stop();
+
+    // Nor after a restart: the refusal is remembered in the state folder.
+    const again = await setup({
+      haVersion: '2026.11.2',
+      energyDashboard: true,
+      stateDir: s.stateDir,
+      ha: s.ha,
+    });
+    threeTelegrams(again, 11_003);
+    await until(
+      () => Object.keys(again.live.snapshot().entities).length === 5,
+      'entity look-up after restart',
+    );
+    await registryRoundTrip(s.ha, 'after_refusal_restart');
+    assert.equal(sent(s.ha, 'energy/save_prefs').length, 1);
+    assert.equal(
+      sent(s.ha, 'call_service').filter((m) => m['service'] === 'create').length,
+      1,
+      'the notification is not repeated',
+    );
+    assertRealCommands(s.ha);
+  });
+
+  it("reads Home Assistant's language on connecting and again when its configuration changes", async () => {
+    const ha = await startFakeHomeAssistant({ haVersion: '2026.11.2', token: TOKEN });
+    cleanups.push(() => ha.close());
+    ha.language = 'de-AT';
+    const s = await setup({ haVersion: '2026.11.2', ha });
+    await until(() => s.log.some((l) => l.includes('entity names in German')), 'the language');
+    ha.language = 'en-GB';
+    ha.fireEvent('core_config_updated', { language: 'en-GB' });
+    await until(() => s.log.some((l) => l.includes('entity names in English')), 'the new language');
+    assert.equal(sent(ha, 'get_config').length, 2);
+    assertRealCommands(ha);
   });
 
   it('a refused token: a clear warning, no commands, no crash', async () => {

@@ -19,6 +19,7 @@ export const REAL_HA_COMMANDS = new Set([
   'unsubscribe_events',
   'subscribe_entities',
   'config/entity_registry/list',
+  'config/entity_registry/get',
   'config/device_registry/list',
   'energy/get_prefs',
   'energy/save_prefs',
@@ -31,9 +32,22 @@ export type FakeHomeAssistant = {
   readonly messages: Record<string, unknown>[];
   haVersion: string;
   token: string;
+  /** `get_config` → `language`, as set under Settings → System → General. */
+  language: string;
   registry: RegistryEntry[];
   /** undefined: energy never configured (get_prefs answers not_found). */
   energyPrefs: Record<string, unknown> | undefined;
+  /** An error energy/save_prefs answers instead of saving, as HA's schema check does (`invalid_format`). */
+  savePrefsError: { code: string; message: string } | undefined;
+  /**
+   * Adds an entry to the registry and tells every `entity_registry_updated` subscriber, as HA does when MQTT
+   * discovery creates an entity.
+   */
+  createEntity(entry: RegistryEntry): void;
+  /** Renames an entity (the user edits its id): an `update` event with `old_entity_id`. */
+  renameEntity(oldEntityId: string, newEntityId: string): void;
+  /** Fires an event to its subscribers (e.g. `core_config_updated` after a language change). */
+  fireEvent(eventType: string, data: Record<string, unknown>): void;
   dropConnections(): void;
   close(): Promise<void>;
 };
@@ -44,13 +58,51 @@ export async function startFakeHomeAssistant(options: {
 }): Promise<FakeHomeAssistant> {
   const server: Server = createServer((_, res) => res.writeHead(404).end());
   const wss = new WebSocketServer({ server, path: '/api/websocket' });
+  /** Live subscriptions: the socket, the subscribe message's id, the event type (undefined: all). */
+  const subscriptions: { ws: WebSocket; id: unknown; eventType: string | undefined }[] = [];
+  const fire = (eventType: string, data: Record<string, unknown>): void => {
+    for (const sub of subscriptions) {
+      if (sub.eventType !== undefined && sub.eventType !== eventType) continue;
+      sub.ws.send(
+        JSON.stringify({
+          id: sub.id,
+          type: 'event',
+          event: {
+            event_type: eventType,
+            data,
+            origin: 'LOCAL',
+            time_fired: new Date().toISOString(),
+            context: { id: 'ctx', parent_id: null, user_id: null },
+          },
+        }),
+      );
+    }
+  };
   const fake: FakeHomeAssistant = {
     url: '',
     messages: [],
     haVersion: options.haVersion,
     token: options.token,
+    language: 'en',
     registry: [],
     energyPrefs: undefined,
+    savePrefsError: undefined,
+    createEntity: (entry) => {
+      fake.registry.push(entry);
+      fire('entity_registry_updated', { action: 'create', entity_id: entry.entity_id });
+    },
+    renameEntity: (oldEntityId, newEntityId) => {
+      const entry = fake.registry.find((e) => e.entity_id === oldEntityId);
+      if (entry === undefined) throw new Error(`no entity ${oldEntityId}`);
+      entry.entity_id = newEntityId;
+      fire('entity_registry_updated', {
+        action: 'update',
+        entity_id: newEntityId,
+        changes: { entity_id: oldEntityId },
+        old_entity_id: oldEntityId,
+      });
+    },
+    fireEvent: fire,
     dropConnections: () => {
       for (const client of wss.clients) client.terminate();
     },
@@ -62,6 +114,10 @@ export async function startFakeHomeAssistant(options: {
   };
 
   wss.on('connection', (ws: WebSocket) => {
+    ws.on('close', () => {
+      for (let i = subscriptions.length - 1; i >= 0; i--)
+        if (subscriptions[i]?.ws === ws) subscriptions.splice(i, 1);
+    });
     let authed = false;
     const send = (message: unknown): void => ws.send(JSON.stringify(message));
     send({ type: 'auth_required', ha_version: fake.haVersion });
@@ -100,11 +156,47 @@ export async function startFakeHomeAssistant(options: {
             })),
           );
           break;
+        case 'config/entity_registry/get': {
+          const entry = fake.registry.find((e) => e.entity_id === message['entity_id']);
+          if (entry === undefined) error('not_found', 'Entity not found');
+          else ok({ ...entry, device_id: 'dev1', disabled_by: null, hidden_by: null, has_entity_name: true });
+          break;
+        }
+        case 'get_config':
+          ok({
+            version: fake.haVersion,
+            language: fake.language,
+            country: 'AT',
+            time_zone: 'Europe/Vienna',
+            unit_system: { energy: 'kWh' },
+          });
+          break;
+        case 'subscribe_events':
+          subscriptions.push({
+            ws,
+            id,
+            eventType: typeof message['event_type'] === 'string' ? message['event_type'] : undefined,
+          });
+          ok(null);
+          break;
+        case 'unsubscribe_events': {
+          const index = subscriptions.findIndex((sub) => sub.ws === ws && sub.id === message['subscription']);
+          if (index === -1) error('not_found', 'Subscription not found.');
+          else {
+            subscriptions.splice(index, 1);
+            ok(null);
+          }
+          break;
+        }
         case 'energy/get_prefs':
           if (fake.energyPrefs === undefined) error('not_found', 'No prefs');
           else ok(fake.energyPrefs);
           break;
         case 'energy/save_prefs': {
+          if (fake.savePrefsError !== undefined) {
+            error(fake.savePrefsError.code, fake.savePrefsError.message);
+            break;
+          }
           const { id: _id, type: _type, ...update } = message;
           fake.energyPrefs = {
             energy_sources: [],

@@ -15,6 +15,42 @@ const empty = (): EnergyPrefs => ({
 });
 const solar = { type: 'solar', stat_energy_from: 'sensor.pv', config_entry_solar_forecast: null };
 
+type Flow = Record<string, unknown>;
+type Connection = { from: unknown; to: unknown; rate: unknown };
+
+/**
+ * HA 2026.3's storage migration of a legacy grid source, as its rule reads (core energy/data.py
+ * `_migrate_legacy_grid_to_unified`): `flow_from[i]`, `flow_to[i]` and `power[i]` become grid connection i;
+ * where a list is shorter, that side of the connection is empty. Only the pairing is modelled.
+ */
+function migrate(grid: Record<string, unknown>): Connection[] {
+  const from = (grid['flow_from'] as Flow[] | undefined) ?? [];
+  const to = (grid['flow_to'] as Flow[] | undefined) ?? [];
+  const power = (grid['power'] as Flow[] | undefined) ?? [];
+  const connections: Connection[] = [];
+  for (let i = 0; i < Math.max(from.length, to.length, power.length); i++) {
+    connections.push({
+      from: from[i]?.['stat_energy_from'] ?? null,
+      to: to[i]?.['stat_energy_to'] ?? null,
+      rate: power[i]?.['stat_rate'] ?? null,
+    });
+  }
+  return connections;
+}
+
+const importOf = (stat: string): Flow => ({
+  stat_energy_from: stat,
+  stat_cost: null,
+  entity_energy_price: null,
+  number_energy_price: null,
+});
+const exportOf = (stat: string): Flow => ({
+  stat_energy_to: stat,
+  stat_compensation: null,
+  entity_energy_price: null,
+  number_energy_price: null,
+});
+
 describe('Energy dashboard preferences', () => {
   it('reads the HA version', () => {
     assert.equal(versionAtLeast('2026.3.0', 2026, 3), true);
@@ -98,14 +134,85 @@ describe('Energy dashboard preferences', () => {
     };
     // The data says legacy, so legacy it stays even if the version says otherwise.
     assert.equal(gridFormat(prefs, '2026.5.0'), 'legacy');
-    const result = mergeGrid(prefs, METER, '2026.5.0');
+    const result = mergeGrid(prefs, { ...METER, power: 'sensor.smartmeter_1kfm_power' }, '2026.5.0');
     assert.ok(result.changed);
     const grid = result.energySources[0] as Record<string, unknown>;
     assert.equal(result.energySources.length, 1);
     assert.equal(grid['cost_adjustment_day'], 0.5);
-    assert.deepEqual(grid['power'], [{ stat_rate: 'sensor.p' }]);
-    assert.deepEqual((grid['flow_from'] as unknown[])[0], other);
-    assert.equal((grid['flow_from'] as Record<string, unknown>[])[1]?.['stat_energy_from'], METER.energyIn);
+    // Ours in front of every list, theirs one further along: each keeps its partner.
+    assert.deepEqual(grid['power'], [
+      { stat_rate: 'sensor.smartmeter_1kfm_power' },
+      { stat_rate: 'sensor.p' },
+    ]);
+    assert.deepEqual((grid['flow_from'] as unknown[])[1], other);
+    assert.equal((grid['flow_from'] as Record<string, unknown>[])[0]?.['stat_energy_from'], METER.energyIn);
+    assert.deepEqual(migrate(grid), [
+      { from: METER.energyIn, to: METER.energyOut, rate: 'sensor.smartmeter_1kfm_power' },
+      { from: 'sensor.old_meter', to: null, rate: 'sensor.p' },
+    ]);
+  });
+
+  it("legacy lists of different lengths: HA 2026.3's migration pairs our import with our export, and theirs as before", () => {
+    // Someone's grid source: two imports (day and night tariff) and one export.
+    const grid = {
+      type: 'grid',
+      flow_from: [importOf('sensor.day'), importOf('sensor.night')],
+      flow_to: [exportOf('sensor.feed_in')],
+      cost_adjustment_day: 0,
+    };
+    const before = migrate(grid);
+    const result = mergeGrid({ ...empty(), energy_sources: [grid] }, METER, '2026.2.0');
+    assert.ok(result.changed);
+    assert.equal(result.format, 'legacy');
+    const after = migrate(result.energySources[0] as Record<string, unknown>);
+    assert.deepEqual(after[0], { from: METER.energyIn, to: METER.energyOut, rate: null });
+    assert.deepEqual(after.slice(1), before, 'every existing pair is kept');
+    // Appending (the old way) would have paired our import with nobody's export and our export with "night".
+    const appended = migrate({
+      ...grid,
+      flow_from: [...grid.flow_from, importOf(METER.energyIn)],
+      flow_to: [...grid.flow_to, exportOf(METER.energyOut)],
+    });
+    assert.deepEqual(appended[1], { from: 'sensor.night', to: METER.energyOut, rate: null });
+    // Nothing else changes: no power list where the core had none (older cores reject the key).
+    assert.equal('power' in (result.energySources[0] ?? {}), false);
+  });
+
+  it('legacy, import only: appended where no export stands, or left to the user when every place is taken', () => {
+    const onlyImport = {
+      energyIn: METER.energyIn,
+      energyOut: undefined,
+      powerIn: undefined,
+      powerOut: undefined,
+    };
+    const free = {
+      type: 'grid',
+      flow_from: [importOf('sensor.a')],
+      flow_to: [exportOf('sensor.b')],
+      cost_adjustment_day: 0,
+    };
+    const added = mergeGrid({ ...empty(), energy_sources: [free] }, onlyImport, '2026.1.0');
+    assert.ok(added.changed);
+    assert.deepEqual(migrate(added.energySources[0] as Record<string, unknown>), [
+      { from: 'sensor.a', to: 'sensor.b', rate: null },
+      { from: METER.energyIn, to: null, rate: null },
+    ]);
+    const taken = { ...free, flow_to: [exportOf('sensor.b'), exportOf('sensor.c')] };
+    const refused = mergeGrid({ ...empty(), energy_sources: [taken] }, onlyImport, '2026.1.0');
+    assert.equal(refused.changed, false);
+    assert.match(refused.changed ? '' : refused.reason, /by hand/);
+  });
+
+  it('legacy with power sensors and no net power sensor of ours: left to the user rather than mispaired', () => {
+    const grid = {
+      type: 'grid',
+      flow_from: [importOf('sensor.a')],
+      flow_to: [],
+      power: [{ stat_rate: 'sensor.p' }],
+      cost_adjustment_day: 0,
+    };
+    const result = mergeGrid({ ...empty(), energy_sources: [grid] }, METER, '2026.1.0');
+    assert.equal(result.changed, false);
   });
 
   it('a unified grid source of another meter stays; ours is added beside it', () => {
