@@ -6,8 +6,9 @@ import { waitForSignal } from '../cli/signals.js';
 import { describeConfig } from '../config/config.js';
 import { loadConfig } from '../config/load.js';
 import { createLogger, LOG_LEVELS, type LogLevel } from '../log.js';
+import { ingressUrl } from '../mqtt/discovery.js';
 import { VERSION } from '../version.js';
-import { fetchMqttService, mqttServiceUrl } from './supervisor.js';
+import { fetchMqttService, fetchSelfInfo, mqttServiceUrl } from './supervisor.js';
 
 /**
  * The add-on's start-up inside the container. Options come from /data/options.json (written by the
@@ -29,7 +30,7 @@ const supervisorUrl = env['SUPERVISOR_URL'] ?? 'http://supervisor';
 
 function readOptions(): Record<string, unknown> | string {
   if (!existsSync(optionsPath))
-    return `${optionsPath} does not exist: is this running as a Home Assistant add-on?`;
+    return `${optionsPath} does not exist: is this running as a Home Assistant app (add-on)?`;
   try {
     const value: unknown = JSON.parse(readFileSync(optionsPath, 'utf8'));
     if (typeof value === 'object' && value !== null && !Array.isArray(value))
@@ -58,9 +59,10 @@ async function main(): Promise<number> {
   }
 
   const mqttFlags: string[] = [];
+  // config.yaml asks for the mqtt service as `want`: with mqtt_host set, the Supervisor is not asked at all.
   const userBroker = typeof options['mqtt_host'] === 'string' && options['mqtt_host'] !== '';
   if (userBroker) {
-    log.info(`MQTT broker from the add-on options: ${String(options['mqtt_host'])}`);
+    log.info(`MQTT broker from the app options: ${String(options['mqtt_host'])}`);
   } else {
     const token = env['SUPERVISOR_TOKEN'];
     if (token === undefined || token === '') {
@@ -72,9 +74,9 @@ async function main(): Promise<number> {
     const result = await fetchMqttService(supervisorUrl, token);
     if (!result.ok) {
       log.error(
-        `no MQTT broker found (${result.reason}). Install and start the "Mosquitto broker" add-on and the MQTT integration, ` +
+        `no MQTT broker found (${result.reason}). Install and start the "Mosquitto broker" app (add-on) and the MQTT integration, ` +
           'or enter your own broker under mqtt_host/mqtt_port/mqtt_user/mqtt_password. / ' +
-          'Kein MQTT-Broker gefunden: das Add-on „Mosquitto broker" installieren und starten oder einen eigenen Broker eintragen.',
+          'Kein MQTT-Broker gefunden: die App (das Add-on) „Mosquitto broker" installieren und starten oder einen eigenen Broker eintragen.',
       );
       return 1;
     }
@@ -90,6 +92,9 @@ async function main(): Promise<number> {
   const httpPort = env['SMARTMETER_HTTP_PORT'] ?? '8099';
   // Home Assistant's WebSocket API through the Supervisor's proxy (homeassistant_api: true in config.yaml).
   const token = env['SUPERVISOR_TOKEN'];
+  // The device page's "Visit" link: this app's ingress page, named by its full slug.
+  const self = token === undefined || token === '' ? undefined : await fetchSelfInfo(supervisorUrl, token);
+  const configurationUrl = self === undefined || self.ingress === false ? undefined : ingressUrl(self.slug);
   const haFlags =
     token === undefined || token === ''
       ? []
@@ -114,8 +119,8 @@ async function main(): Promise<number> {
   const config = { ...loaded.config, httpAllowedPeers: INGRESS_PEERS };
   if (config.source.kind === 'serial' && !existsSync(config.source.device)) {
     log.error(
-      `the serial device ${config.source.device} does not exist: pick the M-Bus adapter under "device" in the add-on configuration ` +
-        '(is it plugged in?). / Das serielle Gerät existiert nicht: den M-Bus-Adapter in der Add-on-Konfiguration unter „device" auswählen.',
+      `the serial device ${config.source.device} does not exist: pick the M-Bus adapter under "device" in the app's (add-on's) configuration ` +
+        '(is it plugged in?). / Das serielle Gerät existiert nicht: den M-Bus-Adapter in der Konfiguration der App (des Add-ons) unter „device" auswählen.',
     );
     return 1;
   }
@@ -123,6 +128,7 @@ async function main(): Promise<number> {
   let running: Awaited<ReturnType<typeof startBridge>>;
   try {
     running = await startBridge(config, log);
+    if (configurationUrl !== undefined) running.bridge.setDiscoveryContext({ configurationUrl });
   } catch (error) {
     // An unreadable CA file or a serial driver that does not load: one line in the Log tab, not a stack.
     log.error(`could not start / Start fehlgeschlagen: ${(error as Error).message}`);

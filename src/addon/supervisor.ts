@@ -57,6 +57,38 @@ export async function fetchMqttService(
   return { ok: true, service: parsed.data };
 }
 
+const selfInfoSchema = z.object({
+  slug: z.string().min(1),
+  ingress: z.boolean().optional(),
+});
+
+export type SelfInfo = z.infer<typeof selfInfoSchema>;
+
+/**
+ * The add-on's own record (`GET /addons/self/info`; no hassio_api needed, the Supervisor lets an add-on read
+ * its own): its full slug, with the repository's hash in front (e.g. `a1b2c3d4_smartmeter_bridge`), which
+ * names its ingress page. Undefined when the Supervisor does not say.
+ */
+export async function fetchSelfInfo(
+  supervisorUrl: string,
+  token: string,
+  timeoutMs = 10_000,
+): Promise<SelfInfo | undefined> {
+  try {
+    const response = await httpRequest(`${supervisorUrl}/addons/self/info`, {
+      headers: { Authorization: `Bearer ${token}` },
+      timeoutMs,
+    });
+    if (!response.ok) return undefined;
+    const envelope = JSON.parse(response.body) as { result?: unknown; data?: unknown };
+    if (envelope.result !== 'ok') return undefined;
+    const parsed = selfInfoSchema.safeParse(envelope.data);
+    return parsed.success ? parsed.data : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 export function mqttServiceUrl(service: MqttService): string {
   return `${service.ssl === true ? 'mqtts' : 'mqtt'}://${service.host}:${service.port}`;
 }

@@ -28,11 +28,14 @@ const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const ENTRY = join(ROOT, 'dist', 'addon', 'main.js');
 const KEY = '000102030405060708090A0B0C0D0E0F';
 const TOKEN = 'supervisor-token-for-tests';
+const SELF_SLUG = 'a1b2c3d4_smartmeter_bridge';
 
 let broker: Mosquitto;
 let supervisor: Server;
 let supervisorUrl: string;
 let mqttServiceAnswer: { status: number; body: unknown };
+/** Every path the app asked the Supervisor for, in order. */
+const supervisorRequests: string[] = [];
 let pty: PtyPair;
 
 before(async () => {
@@ -44,6 +47,7 @@ before(async () => {
   );
   broker = await startMosquitto();
   supervisor = createServer((request, response) => {
+    supervisorRequests.push(request.url ?? '');
     if (request.headers.authorization !== `Bearer ${TOKEN}`) {
       response
         .writeHead(401, { 'content-type': 'application/json' })
@@ -52,6 +56,11 @@ before(async () => {
       response
         .writeHead(mqttServiceAnswer.status, { 'content-type': 'application/json' })
         .end(JSON.stringify(mqttServiceAnswer.body));
+    } else if (request.url === '/addons/self/info') {
+      // The Supervisor's answer, trimmed to what matters here: the full slug (repository hash first).
+      response
+        .writeHead(200, { 'content-type': 'application/json' })
+        .end(JSON.stringify({ result: 'ok', data: { slug: SELF_SLUG, ingress: true, version: '0.1.0' } }));
     } else {
       response.writeHead(404).end();
     }
@@ -152,6 +161,13 @@ describe('add-on start-up', () => {
         { timeoutMs: 10_000 },
       );
       assert.match(discovery.payload, /"energy_in"/);
+      // The device's "Visit" link is this app's ingress page, named by the slug the Supervisor gives.
+      await recorder.waitFor(
+        (m) =>
+          m.topic === discovery.topic &&
+          (JSON.parse(m.payload) as { device: { configuration_url?: string } }).device.configuration_url ===
+            `homeassistant://hassio/ingress/${SELF_SLUG}`,
+      );
       await recorder.waitFor((m) => m.topic === 'home/smart_meter/energy_in');
       await recorder.waitFor((m) => m.topic === 'home/smart_meter/status' && m.payload === 'online');
       const health = await fetch(`http://127.0.0.1:${started.httpPort}/health`);
@@ -194,6 +210,34 @@ describe('add-on start-up', () => {
     } finally {
       clearInterval(timer);
       meter.destroy();
+      started.child.kill('SIGKILL');
+      await recorder.close();
+    }
+  });
+
+  it('with its own broker (mqtt_host) it needs no MQTT service: mqtt:want, and the Supervisor is not asked', async () => {
+    mqttServiceAnswer = { status: 400, body: { result: 'error', message: 'Service not enabled' } };
+    const asked = supervisorRequests.length;
+    const recorder = await MqttRecorder.connect(broker.url, ['own/smart_meter/#'], {
+      username: BROKER_USER,
+      password: BROKER_PASSWORD,
+    });
+    const started = await startAddon({
+      device: pty.adapterPath,
+      key: KEY,
+      topic_prefix: 'own/smart_meter',
+      mqtt_host: '127.0.0.1',
+      mqtt_port: broker.port,
+      mqtt_user: BROKER_USER,
+      mqtt_password: BROKER_PASSWORD,
+    });
+    try {
+      // The retained status (offline until a telegram decodes) says the app is on the broker it was given.
+      await recorder.waitFor((m) => m.topic === 'own/smart_meter/status');
+      assert.match(started.output(), /MQTT broker from the app options: 127\.0\.0\.1/);
+      assert.doesNotMatch(started.output(), /no MQTT broker found/);
+      assert.ok(!supervisorRequests.slice(asked).includes('/services/mqtt'), supervisorRequests.join(' '));
+    } finally {
       started.child.kill('SIGKILL');
       await recorder.close();
     }
