@@ -5,11 +5,14 @@ import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { Ajv } from 'ajv';
 import { parse } from 'yaml';
+import { MIN_STALE_TIMEOUT_S } from '../../src/config/load.js';
+import { SUPPORT_URL } from '../../src/mqtt/discovery.js';
 
 /**
  * The add-on's files as the Supervisor's store and the community linter (frenck/action-addon-linter) see
  * them: the linter's JSON schema, its rules beyond the schema (home-assistant.md §1.9), translations in
- * English and German for every option, the version, and no second config file for the store to find.
+ * English and German for every option, the version, and no second config file for the store to find; the
+ * image workflow that publishes what config.yaml's `image` names.
  */
 
 const root = new URL('../../', import.meta.url);
@@ -54,7 +57,8 @@ describe('add-on files', () => {
     assert.equal(config['uart'], true);
     assert.equal(schema['device'], 'device(subsystem=tty)');
     assert.equal(schema['key'], 'password');
-    assert.deepEqual(config['services'], ['mqtt:need']);
+    // want, not need: with mqtt_host the app runs on its own broker (src/addon/main.ts never asks then).
+    assert.deepEqual(config['services'], ['mqtt:want']);
     assert.equal(config['homeassistant_api'], true);
     assert.equal(config['ingress'], true);
     const options = config['options'] as Record<string, unknown>;
@@ -62,6 +66,90 @@ describe('add-on files', () => {
       assert.equal(value, null, `${key}: required options have no default value`);
       assert.ok(!String(schema[key]).endsWith('?'), `${key} is required, so not optional in the schema`);
     }
+  });
+
+  it('stale_timeout cannot go below the floor that keeps sensors from flapping, here as in the loader', () => {
+    const schema = config['schema'] as Record<string, string>;
+    assert.equal(MIN_STALE_TIMEOUT_S, 30);
+    assert.equal(schema['stale_timeout'], `int(${MIN_STALE_TIMEOUT_S},3600)?`);
+    for (const language of ['en', 'de']) {
+      const translation = parse(read(`translations/${language}.yaml`)) as {
+        configuration: Record<string, { description: string }>;
+      };
+      assert.match(translation.configuration['stale_timeout']?.description ?? '', /30/, language);
+    }
+  });
+
+  it('names one home: config.yaml and repository.yaml give the same url, which discovery gives as support_url', () => {
+    const repository = parse(read('repository.yaml')) as Record<string, unknown>;
+    assert.equal(config['url'], SUPPORT_URL);
+    assert.equal(repository['url'], SUPPORT_URL);
+  });
+
+  it("init is Docker's (the default, which the linter forbids writing out) and the image runs no s6", () => {
+    assert.equal('init' in config, false);
+    assert.match(read('config.yaml'), /^# init is left at its default, true/m);
+    const dockerfile = read('Dockerfile');
+    assert.match(dockerfile, /^ENTRYPOINT \[\]$/m, "the base image's s6 /init would need init: false");
+    assert.match(dockerfile, /^CMD \["node", "\/app\/dist\/addon\/main\.js"\]$/m);
+  });
+
+  it('the HEALTHCHECK checks every few seconds while starting, so the app leaves "startup" at once', () => {
+    const line = read('Dockerfile')
+      .split('\n')
+      .find((l) => l.startsWith('HEALTHCHECK '));
+    assert.ok(line);
+    const seconds = (flag: string): number => {
+      const match = new RegExp(`--${flag}=(\\d+)(s|m)`).exec(line);
+      assert.ok(match, `--${flag}`);
+      return Number(match[1]) * (match[2] === 'm' ? 60 : 1);
+    };
+    assert.ok(seconds('start-interval') <= 5, 'start interval');
+    assert.ok(
+      seconds('start-period') >= 10 * seconds('start-interval'),
+      'several checks in the start period',
+    );
+    assert.ok(seconds('interval') >= 30, 'and rarely afterwards');
+  });
+
+  it("publishes the image config.yaml names: Home Assistant's builder actions, per arch and a manifest", () => {
+    const image = config['image'];
+    assert.equal(typeof image, 'string');
+    assert.doesNotMatch(String(image), /:[^/]*$/, 'no tag: the Supervisor pulls `version`');
+    assert.equal(
+      String(image).split('/').slice(0, 2).join('/'),
+      `ghcr.io/${new URL(SUPPORT_URL).pathname.split('/')[1]}`,
+    );
+    const workflow = parse(read('.github/workflows/builder.yaml')) as {
+      on: Record<string, unknown>;
+      jobs: Record<string, { steps?: { uses?: string; with?: Record<string, unknown> }[]; if?: string }>;
+    };
+    const steps = Object.values(workflow.jobs).flatMap((job) => job.steps ?? []);
+    const uses = steps.map((step) => step.uses).filter((u): u is string => u !== undefined);
+    for (const action of [
+      'home-assistant/builder/actions/prepare-multi-arch-matrix@',
+      'home-assistant/builder/actions/build-image@',
+      'home-assistant/builder/actions/publish-multi-arch-manifest@',
+      'home-assistant/actions/helpers/info@',
+      'frenck/action-addon-linter@',
+    ])
+      assert.ok(
+        uses.some((u) => u.startsWith(action)),
+        action,
+      );
+    // One builder release for all three actions; every action pinned to a release or a commit, not a branch.
+    assert.equal(
+      new Set(uses.filter((u) => u.startsWith('home-assistant/builder/')).map((u) => u.split('@')[1])).size,
+      1,
+    );
+    for (const u of uses) assert.match(u, /@(v?\d[\w.]*|[0-9a-f]{40})$/, u);
+    // The build context is this folder (the app's root), with its Dockerfile.
+    const build = steps.find((step) => step.uses?.startsWith('home-assistant/builder/actions/build-image@'));
+    assert.equal(build?.with?.['context'], '.');
+    assert.ok(existsSync(new URL('Dockerfile', root)));
+    // Pull requests build; only a push publishes, and only the manifest job's condition lets it.
+    assert.ok('pull_request' in workflow.on && 'push' in workflow.on);
+    assert.match(workflow.jobs['manifest']?.if ?? '', /publish == 'true'/);
   });
 
   it('every option has a name and a description in English and German', () => {
