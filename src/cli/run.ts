@@ -6,7 +6,7 @@ import { createLogger, type Logger } from '../log.js';
 import { MqttPublisher } from '../mqtt/mqtt-publisher.js';
 import { statusTopic } from '../mqtt/topics.js';
 import { parseDsn, SentryReporter } from '../sinks/sentry.js';
-import type { ByteSource } from '../source/byte-source.js';
+import type { ByteSource, SourceEvent } from '../source/byte-source.js';
 import { CaptureFile } from '../source/capture-file.js';
 import { VERSION } from '../version.js';
 import { startWebServer, type WebServer } from '../web/web-server.js';
@@ -15,7 +15,8 @@ import { waitForSignal } from './signals.js';
 
 /**
  * `smartmeter-bridge run`: the daemon. Bad configuration is one clear line and exit 2 before anything
- * starts; after that nothing but a signal ends it (SIGTERM → `offline` published → exit 0).
+ * starts; after that a signal ends it (SIGTERM → `offline` published → exit 0), or, for `--replay`, the end
+ * of the capture once everything is published (unless --replay-keep-running).
  */
 
 // Sources and sinks are loaded only when configured: a bridge on ser2net does not hold serialport's
@@ -34,9 +35,12 @@ async function createSource(config: SourceConfig, log: Logger): Promise<ByteSour
 export const RUN_USAGE = `Usage: smartmeter-bridge run --key HEX [options]
 
 Source (one of):
-  --device PATH            serial adapter, e.g. /dev/serial/by-id/usb-… (recommended) or /dev/ttyUSB0
+  --device PATH            serial adapter, e.g. /dev/serial/by-id/usb-… (recommended) or /dev/ttyUSB0;
+                           without --device (or SERIAL_PORT) it reads /dev/ttyUSB0 and the log says so
   --device tcp://HOST:PORT a TCP serial bridge (ser2net, ESP)
-  --replay FILE            a capture (raw or hex); --replay-pace original|fast, --replay-interval SECONDS
+  --replay FILE            a capture (raw or hex); --replay-pace original|fast, --replay-interval SECONDS;
+                           exits 0 once its last telegram is published (exit 1 if none could be), or
+                           --replay-keep-running to go on serving MQTT and the web page
   --baud N, --parity none|even|odd, --data-bits 7|8, --stop-bits 1|2   (default 2400 8E1)
   --capture FILE           also append every raw byte received to FILE
 
@@ -81,24 +85,94 @@ export async function runBridge(args: readonly string[], io: CliIo): Promise<num
   });
   if (sentry !== undefined) reportCrashes(sentry, log);
   log.info(`smartmeter-bridge ${VERSION}: ${describeConfig(config)}`);
+  if (config.source.kind === 'serial' && config.source.deviceDefaulted === true)
+    log.warn(
+      `no device given (--device, SERIAL_PORT or the add-on's device option): reading ${config.source.device}; name the M-Bus adapter, best by its /dev/serial/by-id/… path, to be sure it is this one`,
+    );
+  const replayEnd =
+    config.source.kind === 'replay' && !config.source.keepRunning ? deferred<SourceEvent>() : undefined;
   let bridge: Awaited<ReturnType<typeof startBridge>>;
   try {
-    bridge = await startBridge(config, log);
+    bridge = await startBridge(config, log, {
+      onSourceEvent: (event) => {
+        if (event.kind === 'end' || (event.kind === 'closed' && event.retryInMs === undefined))
+          replayEnd?.resolve(event);
+      },
+    });
   } catch (error) {
     // An unreadable CA file or a serial driver that does not load: one line, not a stack trace.
     log.error(`could not start: ${(error as Error).message}`);
     return 1;
   }
-  const signal = await waitForSignal();
-  log.info(`${signal}: stopping`);
-  await bridge.stop();
-  log.info('stopped');
+  const signal = waitForSignal();
+  const first = await Promise.race([signal, ...(replayEnd === undefined ? [] : [replayEnd.promise])]);
+  if (typeof first === 'string') {
+    log.info(`${first}: stopping`);
+    await bridge.stop();
+    log.info('stopped');
+    return 0;
+  }
+  return endOfReplay(first, bridge, signal, log);
+}
+
+/**
+ * The capture is played: everything decoded is published once the broker takes it (it may still be coming:
+ * the publisher keeps trying and says so), `offline` last, the connection closed cleanly, and exit 0. Exit 1
+ * when nothing could be published (an unreadable file, a wrong key, a capture without a whole telegram).
+ */
+async function endOfReplay(
+  event: SourceEvent,
+  running: Awaited<ReturnType<typeof startBridge>>,
+  signal: Promise<NodeJS.Signals>,
+  log: Logger,
+): Promise<number> {
+  const published = running.bridge.stats.telegramsDecoded;
+  if (event.kind !== 'end') {
+    // The source has said why (an unreadable file) in an error line of its own.
+    log.info('stopping: there is nothing to replay');
+    await running.stop();
+    return 1;
+  }
+  if (published === 0) {
+    log.error(
+      `end of the replay, and no telegram could be published (${running.bridge.stats.telegramsRejected} rejected, see above; the first telegram of a meter is published only once a second confirms its number)`,
+    );
+    await running.stop();
+    return 1;
+  }
+  if (!running.bridge.mqttConnected)
+    log.info(
+      `end of the replay: ${published} telegram(s) decoded; waiting for the MQTT broker to publish the last one`,
+    );
+  let stopped: NodeJS.Signals | undefined;
+  void signal.then((s) => {
+    stopped = s;
+  });
+  while (!running.bridge.mqttConnected && stopped === undefined)
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  if (stopped !== undefined) {
+    log.info(`${stopped}: stopping before the replay's telegrams reached the broker`);
+    await running.stop();
+    return 1;
+  }
+  // stop() publishes `offline` at QoS 1 after everything before it, and closes only when the broker has it.
+  await running.stop();
+  log.info(`end of the replay: ${published} telegram(s) decoded, the last one published; exiting`);
   return 0;
+}
+
+function deferred<T>(): { promise: Promise<T>; resolve(value: T): void } {
+  let resolve: (value: T) => void = () => {};
+  const promise = new Promise<T>((r) => {
+    resolve = r;
+  });
+  return { promise, resolve };
 }
 
 export async function startBridge(
   config: BridgeConfig,
   log: Logger,
+  hooks: { onSourceEvent?: (event: SourceEvent) => void } = {},
 ): Promise<{ stop(): Promise<void>; bridge: Bridge; web: WebServer | undefined }> {
   const capture =
     config.capture === undefined ? undefined : new CaptureFile(config.capture, log.child('capture'));
@@ -124,7 +198,7 @@ export async function startBridge(
       logConsole: config.logConsole,
     },
     {
-      source: await createSource(config.source, log),
+      source: observed(await createSource(config.source, log), hooks.onSourceEvent),
       mqtt,
       log,
       tap: capture === undefined ? undefined : (chunk) => capture.append(chunk),
@@ -183,6 +257,23 @@ export async function startBridge(
       await bridge.stop();
       await capture?.close();
     },
+  };
+}
+
+/** The source as it is, its events also shown to `onEvent` after the bridge has handled them. */
+function observed(source: ByteSource, onEvent: ((event: SourceEvent) => void) | undefined): ByteSource {
+  if (onEvent === undefined) return source;
+  return {
+    description: source.description,
+    start: (sink) =>
+      source.start({
+        bytes: (chunk) => sink.bytes(chunk),
+        event: (event) => {
+          sink.event(event);
+          onEvent(event);
+        },
+      }),
+    stop: () => source.stop(),
   };
 }
 

@@ -6,6 +6,8 @@ import type { LogLevel } from '../log.js';
 export type SerialSourceConfig = {
   kind: 'serial';
   device: string;
+  /** No device was given (flag, variable or option): the default, which the log says. */
+  deviceDefaulted?: boolean;
   baudRate: number;
   parity: 'none' | 'even' | 'odd';
   dataBits: 7 | 8;
@@ -17,6 +19,8 @@ export type ReplaySourceConfig = {
   file: string;
   pace: 'original' | 'fast';
   intervalMs: number;
+  /** Keep running after the last telegram (otherwise `run` publishes it, flushes MQTT and exits 0). */
+  keepRunning: boolean;
 };
 export type SourceConfig = SerialSourceConfig | TcpSourceConfig | ReplaySourceConfig;
 
@@ -73,12 +77,12 @@ function describeSource(source: SourceConfig): string {
   switch (source.kind) {
     case 'serial': {
       const parity = { none: 'N', even: 'E', odd: 'O' }[source.parity];
-      return `serial ${source.device} ${source.baudRate} ${source.dataBits}${parity}${source.stopBits}`;
+      return `serial ${source.device}${source.deviceDefaulted === true ? ' (the default: no device given)' : ''} ${source.baudRate} ${source.dataBits}${parity}${source.stopBits}`;
     }
     case 'tcp':
       return `tcp://${source.host}:${source.port}`;
     case 'replay':
-      return `replay ${source.file} (${source.pace})`;
+      return `replay ${source.file} (${source.pace}${source.keepRunning ? ', keeps running at the end' : ''})`;
   }
 }
 

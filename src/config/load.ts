@@ -209,6 +209,7 @@ function buildSource(raw: Raw): SourceConfig {
       intervalMs:
         1000 *
         check(raw.replay_interval, z.coerce.number().min(0).max(3600), 5, 'expected seconds from 0 to 3600'),
+      keepRunning: raw.replay_keep_running !== undefined,
     };
   }
   const device = raw.device?.value ?? '/dev/ttyUSB0';
@@ -223,6 +224,7 @@ function buildSource(raw: Raw): SourceConfig {
   return {
     kind: 'serial',
     device,
+    deviceDefaulted: raw.device === undefined,
     baudRate: check(raw.baud_rate, integer(300, 921_600), 2400, 'expected a baud rate such as 2400'),
     parity: check(
       raw.parity,

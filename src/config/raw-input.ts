@@ -18,6 +18,7 @@ type Field =
   | 'replay'
   | 'replay_pace'
   | 'replay_interval'
+  | 'replay_keep_running'
   | 'capture'
   | 'mqtt_url'
   | 'mqtt_host'
@@ -175,6 +176,7 @@ export function readFlags(argv: readonly string[]): { raw: Raw; options: string 
         ...stringOptions,
         'no-discovery': { type: 'boolean' },
         'energy-dashboard': { type: 'boolean' },
+        'replay-keep-running': { type: 'boolean' },
       },
       strict: true,
       allowPositionals: false,
@@ -188,6 +190,7 @@ export function readFlags(argv: readonly string[]): { raw: Raw; options: string 
         'options',
         'no-discovery',
         'energy-dashboard',
+        'replay-keep-running',
         'help',
       ]);
       fail(
@@ -207,6 +210,8 @@ export function readFlags(argv: readonly string[]): { raw: Raw; options: string 
   if (parsed.values['no-discovery'] === true) raw.discovery = { value: 'false', from: '--no-discovery' };
   if (parsed.values['energy-dashboard'] === true)
     raw.energy_dashboard = { value: 'true', from: '--energy-dashboard' };
+  if (parsed.values['replay-keep-running'] === true)
+    raw.replay_keep_running = { value: 'true', from: '--replay-keep-running' };
   const options = parsed.values['options'];
   return { raw, options: typeof options === 'string' ? options : undefined };
 }

@@ -6,6 +6,8 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { MeterSimulator } from '../../src/simulator/meter-simulator.js';
+import { startCli } from '../support/cli-process.js';
+import { until } from '../support/wait.js';
 
 /**
  * The command line as a newcomer meets it, each command a child process: a mistyped option says which one
@@ -178,5 +180,29 @@ describe('udev-rule', () => {
     const { status, stdout } = cli(['udev-rule', join(root, 'dev', 'ttyUSB7'), '--sys-root', sysRoot]);
     assert.equal(status, 1);
     assert.equal(stdout, '');
+  });
+});
+
+describe('run without --device', () => {
+  it('says in --help and in the log that it reads /dev/ttyUSB0', async () => {
+    assert.match(
+      cli(['run', '--help']).stdout,
+      /without --device \(or SERIAL_PORT\) it reads \/dev\/ttyUSB0/,
+    );
+    const run = startCli(['run', '--key', KEY, '--mqtt-url', 'mqtt://127.0.0.1:1'], { SERIAL_PORT: '' });
+    try {
+      await until(
+        () => run.output().includes('no device given'),
+        () => `the warning:\n${run.output()}`,
+      );
+      assert.match(
+        run.output(),
+        /WARN {2}no device given \(--device, SERIAL_PORT or the add-on's device option\): reading \/dev\/ttyUSB0/,
+      );
+      assert.match(run.output(), /source serial \/dev\/ttyUSB0 \(the default: no device given\)/);
+    } finally {
+      run.child.kill('SIGTERM');
+      await run.exit;
+    }
   });
 });

@@ -177,11 +177,20 @@ describe('Sentry', () => {
     );
   });
 
+  /**
+   * `run` with a closed broker port, so connecting fails and the bridge logs an error. It is stopped once
+   * `done` has happened: the first report arrived, or (nothing to wait for when nothing may arrive) the error
+   * line that would have been reported was written.
+   */
   async function runWith(
-    args: string[],
     env: Record<string, string>,
-  ): Promise<{ requests: { url: string; headers: IncomingHttpHeaders; body: string }[] }> {
+    done: 'first report' | 'error line',
+  ): Promise<{ requests: { url: string; headers: IncomingHttpHeaders; body: string }[]; log: string }> {
     const requests: { url: string; headers: IncomingHttpHeaders; body: string }[] = [];
+    let reported: () => void = () => {};
+    const firstReport = new Promise<void>((resolve) => {
+      reported = resolve;
+    });
     const server = createServer((req, res) => {
       let body = '';
       req.on('data', (d: Buffer) => {
@@ -190,15 +199,25 @@ describe('Sentry', () => {
       req.on('end', () => {
         requests.push({ url: req.url ?? '', headers: req.headers, body });
         res.writeHead(200).end('{}');
+        reported();
       });
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const address = server.address();
     const port = typeof address === 'object' && address !== null ? address.port : 0;
-    // The broker port is closed: connecting fails, which the bridge logs as an error.
     const child = spawn(
       process.execPath,
-      ['--import', 'tsx', MAIN, 'run', '--replay', '/dev/null', '--mqtt-url', 'mqtt://127.0.0.1:1', ...args],
+      [
+        '--import',
+        'tsx',
+        MAIN,
+        'run',
+        '--replay',
+        '/dev/null',
+        '--replay-keep-running',
+        '--mqtt-url',
+        'mqtt://127.0.0.1:1',
+      ],
       {
         env: {
           ...process.env,
@@ -206,19 +225,30 @@ describe('Sentry', () => {
           SENTRY_URL: '',
           ...Object.fromEntries(Object.entries(env).map(([k, v]) => [k, v.replace('PORT', String(port))])),
         },
-        stdio: 'ignore',
+        stdio: ['ignore', 'ignore', 'pipe'],
       },
     );
-    await new Promise((r) => setTimeout(r, 2500));
+    let log = '';
+    const errorLine = new Promise<void>((resolve) =>
+      child.stderr.on('data', (d: Buffer) => {
+        log += d.toString();
+        if (log.includes(' ERROR ')) resolve();
+      }),
+    );
+    const exited = new Promise((r) => child.once('exit', r));
+    await Promise.race([done === 'first report' ? firstReport : errorLine, exited]);
     child.kill('SIGTERM');
-    await new Promise((r) => child.once('exit', r));
+    await exited;
     await new Promise<void>((resolve) => server.close(() => resolve()));
-    return { requests };
+    return { requests, log };
   }
 
   it('reports errors to the DSN when SENTRY_URL is set, without the key', async () => {
-    const { requests } = await runWith([], { SENTRY_URL: 'http://publickey@127.0.0.1:PORT/42' });
-    assert.ok(requests.length >= 1, 'at least one report');
+    const { requests, log } = await runWith(
+      { SENTRY_URL: 'http://publickey@127.0.0.1:PORT/42' },
+      'first report',
+    );
+    assert.ok(requests.length >= 1, `at least one report; the log:\n${log}`);
     const first = requests[0];
     assert.equal(first?.url, '/api/42/store/');
     assert.match(String(first?.headers['x-sentry-auth']), /sentry_key=publickey/);
@@ -230,7 +260,11 @@ describe('Sentry', () => {
   });
 
   it('sends nothing when SENTRY_URL is empty (the old project had this inverted)', async () => {
-    const { requests } = await runWith([], { SENTRY_URL: '' });
+    const { requests, log } = await runWith({ SENTRY_URL: '' }, 'error line');
+    // The error that would be reported was logged, and no reporter was made for it: the start-up line lists
+    // "Sentry error reports on" whenever one is.
+    assert.match(log, / ERROR .*mqtt/);
+    assert.doesNotMatch(log, /Sentry error reports on/);
     assert.equal(requests.length, 0);
   });
 });

@@ -38,6 +38,7 @@ describe('configuration', () => {
     assert.deepEqual(config.source, {
       kind: 'serial',
       device: '/dev/ttyUSB0',
+      deviceDefaulted: true,
       baudRate: 2400,
       parity: 'even',
       dataBits: 8,
@@ -132,7 +133,10 @@ describe('configuration', () => {
       file: 'cap.bin',
       pace: 'fast',
       intervalMs: 5000,
+      keepRunning: false,
     });
+    const kept = ok(load(['--key', KEY, '--replay', 'cap.bin', '--replay-keep-running'])).source;
+    assert.ok(kept.kind === 'replay' && kept.keepRunning, '--replay-keep-running');
     assert.equal(
       ok(load(['--key', KEY, '--mqtt_server', 'mqtts://secure.lan'])).mqtt.url,
       'mqtts://secure.lan:8883',
