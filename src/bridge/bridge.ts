@@ -69,6 +69,8 @@ export class Bridge {
   private discoveryInput: DiscoveryInput | undefined;
   private discoveryContext: DiscoveryContext = {};
   private discoveryKeys: ValueKey[] = [];
+  /** Discovery made while the broker was away: logged as published when it really goes out. */
+  private discoveryUnsent = false;
   /** The shortest time between two telegrams seen: the meter's push period (or a multiple of it). */
   private periodMs: number | undefined;
   private lastAcceptedAt: number | undefined;
@@ -271,10 +273,11 @@ export class Bridge {
     const message = buildDiscovery(input);
     if (message.payload === this.discovery?.payload) return;
     this.discovery = message;
-    this.deps.log
-      .child('mqtt')
-      .info(`Home Assistant discovery for meter ${input.meterId}: ${input.keys.length} sensors`);
-    this.deps.mqtt.publish(message.topic, message.payload, { retain: true, qos: 1 });
+    const log = this.deps.log.child('mqtt');
+    this.discoveryUnsent = !this.deps.mqtt.publish(message.topic, message.payload, { retain: true, qos: 1 });
+    if (this.discoveryUnsent)
+      log.debug(`Home Assistant discovery for meter ${input.meterId} is sent once the broker is connected`);
+    else log.info(`published Home Assistant discovery for meter ${input.meterId}: ${entityCount(message)}`);
   }
 
   private publishDiagnostics(): void {
@@ -323,8 +326,18 @@ export class Bridge {
       retain: true,
       qos: 1,
     });
-    if (this.discovery !== undefined)
-      mqtt.publish(this.discovery.topic, this.discovery.payload, { retain: true, qos: 1 });
+    if (
+      this.discovery !== undefined &&
+      mqtt.publish(this.discovery.topic, this.discovery.payload, { retain: true, qos: 1 }) &&
+      this.discoveryUnsent
+    ) {
+      this.discoveryUnsent = false;
+      this.deps.log
+        .child('mqtt')
+        .info(
+          `published Home Assistant discovery for meter ${this.discoveryInput?.meterId}: ${entityCount(this.discovery)}`,
+        );
+    }
     for (const [topic, payload] of this.retained) mqtt.publish(topic, payload, { retain: true });
   }
 
@@ -355,6 +368,16 @@ export class Bridge {
     this.setAvailable(false);
     this.armStaleTimer();
   }
+}
+
+/** "19 entities: 13 sensors, 6 diagnostic", counted in the payload Home Assistant gets. */
+function entityCount(message: DiscoveryMessage): string {
+  const components = Object.values(
+    (JSON.parse(message.payload) as { components?: Record<string, { entity_category?: string }> })
+      .components ?? {},
+  );
+  const diagnostic = components.filter((c) => c.entity_category === 'diagnostic').length;
+  return `${components.length} entities: ${components.length - diagnostic} sensors, ${diagnostic} diagnostic`;
 }
 
 function formatValues(telegram: Telegram): string {

@@ -1,0 +1,123 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { Bridge } from '../../src/bridge/bridge.js';
+import { encodeMeterTelegram } from '../../src/encode/meter-telegram.js';
+import { createLogger } from '../../src/log.js';
+import type { MqttEvents, MqttPublisher } from '../../src/mqtt/mqtt-publisher.js';
+import { PushSource } from '../support/push-source.js';
+import { concatBytes, hex } from '../support/vectors.js';
+
+/**
+ * What the log says about Home Assistant discovery: "published" only when it went to a connected broker, and
+ * the number of entities Home Assistant gets, counted in the payload (values and diagnostics).
+ */
+
+const KEY = hex('000102030405060708090A0B0C0D0E0F');
+
+function telegram(frameCounter: number): Uint8Array {
+  return concatBytes(
+    encodeMeterTelegram(
+      'ksm-west',
+      {
+        time: {
+          year: 2026,
+          month: 11,
+          day: 24,
+          hour: 10,
+          minute: 0,
+          second: frameCounter % 60,
+          utcOffsetMinutes: 60,
+        },
+        meterNumber: '1KFM0200000042',
+        deviceName: 'KFM1200200000042',
+        registers: {
+          energyInWh: 5_000_000,
+          energyOutWh: 500,
+          reactiveEnergyInVarh: 1,
+          reactiveEnergyOutVarh: 2,
+          powerInW: 100,
+          powerOutW: 0,
+          voltageDecivolts: [2301, 2302, 2303],
+          currentCentiamps: [101, 102, 103],
+          powerFactorMilli: 990,
+        },
+      },
+      { encryptionKey: KEY, systemTitle: hex('4B464D1020000042'), frameCounter, invokeId: frameCounter },
+    ),
+  );
+}
+
+/** A broker connection the test opens by hand. */
+class FakeMqtt {
+  connected = false;
+  readonly reconnects = 0;
+  readonly published: { topic: string; payload: string }[] = [];
+  private events: MqttEvents | undefined;
+  start(events: MqttEvents): void {
+    this.events = events;
+  }
+  connect(): void {
+    this.connected = true;
+    this.events?.onConnected();
+  }
+  publish(topic: string, payload: string): boolean {
+    if (!this.connected) return false;
+    this.published.push({ topic, payload });
+    return true;
+  }
+  async stop(): Promise<void> {}
+}
+
+describe('bridge: discovery in the log', () => {
+  it('says published when the broker has it, with the entities counted in the payload', async () => {
+    const mqtt = new FakeMqtt();
+    const source = new PushSource();
+    const lines: string[] = [];
+    const bridge = new Bridge(
+      {
+        keys: { encryptionKey: KEY },
+        topicPrefix: 'log',
+        discoveryPrefix: 'homeassistant',
+        discovery: true,
+        staleTimeoutS: 30,
+        logConsole: false,
+      },
+      {
+        source,
+        mqtt: mqtt as unknown as MqttPublisher,
+        log: createLogger({ level: 'info', writer: { write: (l) => lines.push(l) } }),
+      },
+    );
+    bridge.start();
+    source.push(telegram(1), telegram(2), telegram(3));
+    assert.deepEqual(
+      lines.filter((l) => l.includes('discovery')),
+      [],
+      'nothing said to be published while the broker is away',
+    );
+
+    mqtt.connect();
+    const discovery = mqtt.published.find((m) => m.topic.startsWith('homeassistant/device/'));
+    assert.ok(discovery, 'discovery sent on connecting');
+    const components = Object.values(
+      (JSON.parse(discovery.payload) as { components: Record<string, { entity_category?: string }> })
+        .components,
+    );
+    const diagnostic = components.filter((c) => c.entity_category === 'diagnostic').length;
+    const said = lines.filter((l) => l.includes('discovery'));
+    assert.equal(said.length, 1, said.join(''));
+    assert.match(
+      said[0] ?? '',
+      new RegExp(
+        `INFO  \\[mqtt\\] published Home Assistant discovery for meter 1KFM0200000042: ${components.length} entities: ${components.length - diagnostic} sensors, ${diagnostic} diagnostic`,
+      ),
+    );
+    assert.ok(components.length > 15, `${components.length} components, more than the 15 values`);
+
+    // A reconnect sends discovery again, which is not news for the log.
+    mqtt.connected = false;
+    mqtt.connect();
+    assert.equal(lines.filter((l) => l.includes('discovery')).length, 1);
+    await bridge.stop();
+  });
+});
