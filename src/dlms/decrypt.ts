@@ -68,7 +68,10 @@ export function decryptGloCiphered(apdu: CipheredApdu, keys: DlmsKeys): Decrypte
     return { plaintext: apdu.ciphertext, authenticated: true, encrypted: false };
   }
   if (ek === undefined) {
-    throw new MeterError('NO_KEY', 'the telegram is encrypted and no key was given');
+    throw new MeterError(
+      'NO_KEY',
+      "the telegram is encrypted and no key was given: the 32 hex digits from your grid operator go in --key HEX, the SERIAL_KEY variable, or the add-on's key option",
+    );
   }
   const iv = gcmIv(apdu.systemTitle, apdu.frameCounter);
   if (!hasTag || ak === undefined) {

@@ -206,3 +206,14 @@ describe('run without --device', () => {
     }
   });
 });
+
+describe('decode without a key', () => {
+  it('NO_KEY says where the key goes: --key, SERIAL_KEY or the add-on option', () => {
+    const example = fileURLToPath(new URL('../../examples/vkw-ma309m.hex', import.meta.url));
+    const { status, stderr } = cli(['decode', example]);
+    assert.equal(status, 1);
+    const rejection = JSON.parse(stderr.trim().split('\n')[0] ?? '{}') as { code: string; message: string };
+    assert.equal(rejection.code, 'NO_KEY');
+    assert.match(rejection.message, /--key HEX, the SERIAL_KEY variable, or the add-on's key option/);
+  });
+});
