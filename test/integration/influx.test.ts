@@ -71,7 +71,7 @@ function telegram(n: number, at: number): Uint8Array {
 
 describe('InfluxDB v2 output', () => {
   it("writes each telegram with the meter's timestamp and full precision, and delivers a server outage's backlog exactly once", {
-    timeout: 90_000,
+    timeout: 300_000,
   }, async () => {
     vm = await startVictoriaMetrics();
     cleanups.push(() => vm.stop());

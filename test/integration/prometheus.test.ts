@@ -11,6 +11,7 @@ import { freePort } from '../support/mosquitto.js';
 import { bridgeWithoutBroker } from '../support/offline-bridge.js';
 import { PushSource } from '../support/push-source.js';
 import { concatBytes, framesOf, hex, VECTORS, type Vector } from '../support/vectors.js';
+import { untilValue } from '../support/wait.js';
 
 /** `/metrics` checked by Prometheus's own tools from Debian: `promtool check metrics`, and a real scrape. */
 
@@ -21,7 +22,7 @@ after(async () => {
 
 describe('Prometheus /metrics', () => {
   it('passes promtool and is scraped by Prometheus with the values of a real telegram', {
-    timeout: 60_000,
+    timeout: 180_000,
   }, async () => {
     const vkw = VECTORS[5] as Vector;
     const source = new PushSource();
@@ -77,21 +78,23 @@ describe('Prometheus /metrics', () => {
       },
     );
     cleanups.push(() => prometheus.kill('SIGKILL'));
-    const deadline = Date.now() + 40_000;
-    let value: string | undefined;
-    while (Date.now() < deadline && value === undefined) {
-      await new Promise((r) => setTimeout(r, 500));
-      try {
-        const result = (await (
-          await fetch(`http://127.0.0.1:${port}/api/v1/query?query=smartmeter_energy_in_kwh`)
-        ).json()) as {
-          data?: { result?: { value: [number, string] }[] };
-        };
-        value = result.data?.result?.[0]?.value[1];
-      } catch {
-        // Prometheus still starting
-      }
-    }
+    // Prometheus starts, scrapes every second, and answers the query once it has a sample.
+    const value = await untilValue(
+      async () => {
+        try {
+          const result = (await (
+            await fetch(`http://127.0.0.1:${port}/api/v1/query?query=smartmeter_energy_in_kwh`)
+          ).json()) as {
+            data?: { result?: { value: [number, string] }[] };
+          };
+          return result.data?.result?.[0]?.value[1];
+        } catch {
+          return undefined; // Prometheus still starting
+        }
+      },
+      'a scraped sample of smartmeter_energy_in_kwh',
+      { intervalMs: 250 },
+    );
     assert.equal(value, '3744.082');
   });
 });

@@ -3,6 +3,7 @@ import { chmodSync, existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { failureBound } from './wait.js';
 
 /**
  * A real Mosquitto (Debian's), started by the test on a free loopback port with a password file and no
@@ -83,7 +84,7 @@ export async function startMosquitto(tls?: BrokerTls): Promise<Mosquitto> {
     url: tls === undefined ? `mqtt://127.0.0.1:${port}` : `mqtts://localhost:${port}`,
     async start() {
       child = spawn(MOSQUITTO, ['-c', config], { stdio: 'ignore' });
-      await waitForPort(port, 5000);
+      await waitForPort(port, failureBound());
     },
     async stop() {
       const running = child;

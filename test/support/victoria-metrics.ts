@@ -3,6 +3,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from './mosquitto.js';
+import { failureBound } from './wait.js';
 
 /**
  * A real VictoriaMetrics (Debian's), which accepts InfluxDB line protocol at /api/v2/write, on a free
@@ -36,7 +37,7 @@ export async function startVictoriaMetrics(): Promise<VictoriaMetrics> {
         ],
         { stdio: 'ignore' },
       );
-      const deadline = Date.now() + 10_000;
+      const deadline = Date.now() + failureBound();
       while (Date.now() < deadline) {
         try {
           if ((await fetch(`${url}/health`)).ok) return;
