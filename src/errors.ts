@@ -1,7 +1,7 @@
 /**
  * The project's error model: one error class, one stable code per kind of rejection.
  *
- * Codes are a public contract (design.md, "Error codes"): they appear in `decode`'s stderr JSON, in MQTT
+ * Codes are a public contract (README, `decode`): they appear in `decode`'s stderr JSON, in MQTT
  * diagnostics and on the web page, so a user can search for them and a bug report can quote them.
  * Every decoding stage throws only MeterError; anything else escaping a decoder is a bug (see the
  * property tests).
@@ -21,6 +21,8 @@ export const ERROR_CODES = [
   'ENERGY_DECREASED',
   'IMPLAUSIBLE',
   'CONFIG_INVALID',
+  /** Not bad input: a bug in the decoder, caught so that it is reported with the bytes that caused it. */
+  'INTERNAL_ERROR',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

@@ -1,17 +1,21 @@
 import { MeterError } from '../errors.js';
 
 /**
- * A bounded cursor over wire bytes. Every read checks what is left first and throws a MeterError with
- * the given code: Node's own RangeError or a silently short `subarray` must never decide what malformed
- * input means.
+ * A bounded cursor over wire bytes. Every read checks what is left first and throws a MeterError: Node's
+ * own RangeError or a silently short `subarray` must never decide what malformed input means.
+ *
+ * The code says which layer the bytes belong to, one per condition: in a frame or an APDU header, bytes
+ * that end early were cut off on the way (TRUNCATED) and a malformed field is FRAME_INVALID; inside
+ * A-XDR data (AxdrReader) either is AXDR_INVALID, since the frame around it was complete.
  */
 export class ByteReader {
   private pos = 0;
+  /** Thrown when a field needs more bytes than are left. */
+  readonly shortCode: 'TRUNCATED' | 'AXDR_INVALID' = 'TRUNCATED';
+  /** Thrown for a field whose form is malformed (e.g. an indefinite BER length). */
+  readonly malformedCode: 'FRAME_INVALID' | 'AXDR_INVALID' = 'FRAME_INVALID';
 
-  constructor(
-    readonly bytes: Uint8Array,
-    private readonly truncatedCode: 'TRUNCATED' | 'AXDR_INVALID' = 'TRUNCATED',
-  ) {}
+  constructor(readonly bytes: Uint8Array) {}
 
   get offset(): number {
     return this.pos;
@@ -24,7 +28,7 @@ export class ByteReader {
   private need(count: number, what: string): void {
     if (count > this.remaining) {
       throw new MeterError(
-        this.truncatedCode,
+        this.shortCode,
         `${what}: needs ${count} byte(s) at offset ${this.pos}, only ${this.remaining} left`,
       );
     }
@@ -67,4 +71,10 @@ export class ByteReader {
     this.pos = this.bytes.length;
     return out;
   }
+}
+
+/** A-XDR data inside a complete APDU (a data-notification, its body). */
+export class AxdrReader extends ByteReader {
+  override readonly shortCode = 'AXDR_INVALID';
+  override readonly malformedCode = 'AXDR_INVALID';
 }

@@ -1,12 +1,8 @@
 import { toHex } from '../bytes/hex.js';
-import { parseDataNotification } from '../dlms/data-notification.js';
+import { DLMS_DATA_NOTIFICATION, DLMS_GLO_CIPHERING, describeApduTag } from '../dlms/apdu-tags.js';
+import { decodeDataNotification } from '../dlms/data-notification.js';
 import { type DlmsKeys, decryptGloCiphered } from '../dlms/decrypt.js';
-import {
-  DLMS_DATA_NOTIFICATION,
-  DLMS_GLO_CIPHERING,
-  describeApduTag,
-  parseGeneralGloCiphering,
-} from '../dlms/glo-ciphering.js';
+import { decodeGeneralGloCiphering } from '../dlms/glo-ciphering.js';
 import { isMeterError, MeterError } from '../errors.js';
 import { buildTelegram, type Telegram } from '../meter/meter-model.js';
 import type { KeyEvidence } from './key-evidence.js';
@@ -20,18 +16,22 @@ export function decodeApdu(apdu: Uint8Array, keys: DlmsKeys, evidence?: KeyEvide
     return decodeApduUnchecked(apdu, keys, evidence);
   } catch (error) {
     if (isMeterError(error)) throw error.withRaw(apdu);
-    // A bug, not bad input: keep it visible but in the one error type callers handle.
-    throw new MeterError('AXDR_INVALID', `internal decoder error: ${String(error)}`, {
-      raw: apdu,
-      cause: error,
-    });
+    // A bug, not bad input: kept visible, in the one error type callers handle, with its own code.
+    throw new MeterError(
+      'INTERNAL_ERROR',
+      `internal decoder error (a bug; please report it with these bytes): ${String(error)}`,
+      {
+        raw: apdu,
+        cause: error,
+      },
+    );
   }
 }
 
 function decodeApduUnchecked(apdu: Uint8Array, keys: DlmsKeys, evidence: KeyEvidence | undefined): Telegram {
   const tag = apdu[0];
   if (tag === DLMS_DATA_NOTIFICATION) {
-    const notification = parseDataNotification(apdu);
+    const notification = decodeDataNotification(apdu);
     return buildTelegram(
       { systemTitle: undefined, frameCounter: undefined, ...notification },
       notification.body,
@@ -45,11 +45,11 @@ function decodeApduUnchecked(apdu: Uint8Array, keys: DlmsKeys, evidence: KeyEvid
         : `${describeApduTag(tag)} is not supported (expected a general-glo-ciphering 0xDB or data-notification 0x0F)`,
     );
   }
-  const ciphered = parseGeneralGloCiphering(apdu);
+  const ciphered = decodeGeneralGloCiphering(apdu);
   const decrypted = decryptGloCiphered(ciphered, keys);
-  let notification: ReturnType<typeof parseDataNotification>;
+  let notification: ReturnType<typeof decodeDataNotification>;
   try {
-    notification = parseDataNotification(decrypted.plaintext);
+    notification = decodeDataNotification(decrypted.plaintext);
   } catch (error) {
     // Without a tag, a wrong key is only visible as plaintext that does not parse; so is line noise.
     if (decrypted.encrypted && !decrypted.authenticated && isMeterError(error)) {

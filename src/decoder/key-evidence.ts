@@ -1,4 +1,4 @@
-import { DLMS_DATA_NOTIFICATION } from '../dlms/glo-ciphering.js';
+import { DLMS_DATA_NOTIFICATION } from '../dlms/apdu-tags.js';
 
 /**
  * Telling a wrong key from a telegram damaged on the line. Without a GCM tag both look the same at first:

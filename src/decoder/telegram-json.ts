@@ -2,7 +2,7 @@ import { toHex } from '../bytes/hex.js';
 import type { MeterError } from '../errors.js';
 import type { Telegram } from '../meter/meter-model.js';
 
-/** The public JSON shape of a telegram (design.md, `decode` and `home/smart_meter/json`). */
+/** The public JSON shape of a telegram (README, `decode`, and `home/smart_meter/json`). */
 export type TelegramJson = {
   meter_id?: string;
   system_title?: string;

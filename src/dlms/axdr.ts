@@ -1,4 +1,4 @@
-import { ByteReader } from '../bytes/byte-reader.js';
+import { AxdrReader, type ByteReader } from '../bytes/byte-reader.js';
 import { MeterError } from '../errors.js';
 import { readBerLength } from './ber-length.js';
 
@@ -68,7 +68,7 @@ const utf8 = new TextDecoder('utf-8');
 
 /** Decodes exactly one value from `bytes`; trailing bytes are an error. */
 export function decodeAxdr(bytes: Uint8Array): DlmsValue {
-  const reader = new ByteReader(bytes, 'AXDR_INVALID');
+  const reader = new AxdrReader(bytes);
   const value = readAxdrValue(reader);
   if (reader.remaining !== 0) {
     throw new MeterError('AXDR_INVALID', `${reader.remaining} byte(s) left over after the A-XDR value`);
@@ -91,7 +91,7 @@ export function readAxdrValue(reader: ByteReader, depth = 0): DlmsValue {
       return { type: 'null' };
     case AXDR.array:
     case AXDR.structure: {
-      const count = readBerLength(reader, 'A-XDR element count', 'AXDR_INVALID');
+      const count = readBerLength(reader, 'A-XDR element count');
       // Every element takes at least its tag byte: a count beyond what is left is a lie, not a promise.
       if (count > reader.remaining) {
         throw new MeterError(
@@ -106,17 +106,17 @@ export function readAxdrValue(reader: ByteReader, depth = 0): DlmsValue {
     case AXDR.boolean:
       return { type: 'boolean', value: reader.u8('boolean') !== 0 };
     case AXDR.bitString: {
-      const bitLength = readBerLength(reader, 'bit-string length', 'AXDR_INVALID');
+      const bitLength = readBerLength(reader, 'bit-string length');
       return { type: 'bit-string', bitLength, bytes: reader.take(Math.ceil(bitLength / 8), 'bit-string') };
     }
     case AXDR.octetString:
       return {
         type: 'octet-string',
-        bytes: reader.take(readBerLength(reader, 'octet-string length', 'AXDR_INVALID'), 'octet-string'),
+        bytes: reader.take(readBerLength(reader, 'octet-string length'), 'octet-string'),
       };
     case AXDR.visibleString:
     case AXDR.utf8String: {
-      const bytes = reader.take(readBerLength(reader, 'string length', 'AXDR_INVALID'), 'string');
+      const bytes = reader.take(readBerLength(reader, 'string length'), 'string');
       return tag === AXDR.visibleString
         ? { type: 'visible-string', text: latin1.decode(bytes) }
         : { type: 'utf8-string', text: utf8.decode(bytes) };

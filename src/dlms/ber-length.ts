@@ -6,16 +6,15 @@ import { MeterError } from '../errors.js';
  * `82 01 55` (KSM-West). Up to four length bytes are accepted; the caller checks the value against
  * what is actually left.
  */
-export function readBerLength(
-  reader: ByteReader,
-  what: string,
-  code: 'FRAME_INVALID' | 'AXDR_INVALID',
-): number {
+export function readBerLength(reader: ByteReader, what: string): number {
   const first = reader.u8(what);
   if (first < 0x80) return first;
   const count = first & 0x7f;
   if (count === 0 || count > 4) {
-    throw new MeterError(code, `${what}: length form 0x${first.toString(16)} is not a definite length`);
+    throw new MeterError(
+      reader.malformedCode,
+      `${what}: length form 0x${first.toString(16)} is not a definite length`,
+    );
   }
   let value = 0;
   for (let i = 0; i < count; i++) value = value * 256 + reader.u8(what);

@@ -1,8 +1,8 @@
-import { ByteReader } from '../bytes/byte-reader.js';
+import { AxdrReader } from '../bytes/byte-reader.js';
 import { COSEM_DATE_TIME_LENGTH } from '../cosem/date-time.js';
 import { MeterError } from '../errors.js';
+import { DLMS_DATA_NOTIFICATION, describeApduTag } from './apdu-tags.js';
 import { type DlmsValue, readAxdrValue } from './axdr.js';
-import { DLMS_DATA_NOTIFICATION, describeApduTag } from './glo-ciphering.js';
 
 /**
  * data-notification APDU (Green Book, DLMS push):
@@ -22,8 +22,8 @@ export type DataNotification = {
   readonly body: DlmsValue;
 };
 
-export function parseDataNotification(plaintext: Uint8Array): DataNotification {
-  const reader = new ByteReader(plaintext, 'AXDR_INVALID');
+export function decodeDataNotification(plaintext: Uint8Array): DataNotification {
+  const reader = new AxdrReader(plaintext);
   const tag = reader.u8('APDU tag');
   if (tag !== DLMS_DATA_NOTIFICATION) {
     throw new MeterError('UNSUPPORTED', `${describeApduTag(tag)} is not a data-notification (0x0F)`);

@@ -1,6 +1,7 @@
 import { createCipheriv, createDecipheriv } from 'node:crypto';
 import { MeterError } from '../errors.js';
-import { type CipheredApdu, SC_AUTHENTICATION, SC_ENCRYPTION } from './glo-ciphering.js';
+import { DLMS_SC_AUTHENTICATION, DLMS_SC_ENCRYPTION } from './apdu-tags.js';
+import type { CipheredApdu } from './glo-ciphering.js';
 
 /**
  * AES-128-GCM as DLMS uses it: IV = system title (8) ‖ frame counter (4).
@@ -55,17 +56,17 @@ function authData(securityControl: number, authenticationKey: Uint8Array, extra?
 
 export function decryptGloCiphered(apdu: CipheredApdu, keys: DlmsKeys): Decrypted {
   const sc = apdu.securityControl;
-  const encrypted = (sc & SC_ENCRYPTION) !== 0;
-  const hasTag = (sc & SC_AUTHENTICATION) !== 0 && apdu.tag !== undefined;
+  const encrypted = (sc & DLMS_SC_ENCRYPTION) !== 0;
+  const hasTag = (sc & DLMS_SC_AUTHENTICATION) !== 0 && apdu.tag !== undefined;
   const ek = keys.encryptionKey;
   const ak = keys.authenticationKey;
 
   if (!encrypted) {
     if (!hasTag || ek === undefined || ak === undefined) {
-      return { plaintext: apdu.ciphertext, authenticated: false, encrypted: false };
+      return { plaintext: apdu.content, authenticated: false, encrypted: false };
     }
-    verifyGcm(ek, apdu, authData(sc, ak, apdu.ciphertext), new Uint8Array(0));
-    return { plaintext: apdu.ciphertext, authenticated: true, encrypted: false };
+    verifyGcm(ek, apdu, authData(sc, ak, apdu.content), new Uint8Array(0));
+    return { plaintext: apdu.content, authenticated: true, encrypted: false };
   }
   if (ek === undefined) {
     throw new MeterError(
@@ -75,10 +76,10 @@ export function decryptGloCiphered(apdu: CipheredApdu, keys: DlmsKeys): Decrypte
   }
   const iv = gcmIv(apdu.systemTitle, apdu.frameCounter);
   if (!hasTag || ak === undefined) {
-    return { plaintext: aesCtr(ek, iv, apdu.ciphertext), authenticated: false, encrypted: true };
+    return { plaintext: aesCtr(ek, iv, apdu.content), authenticated: false, encrypted: true };
   }
   return {
-    plaintext: verifyGcm(ek, apdu, authData(sc, ak), apdu.ciphertext),
+    plaintext: verifyGcm(ek, apdu, authData(sc, ak), apdu.content),
     authenticated: true,
     encrypted: true,
   };

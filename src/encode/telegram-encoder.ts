@@ -1,14 +1,14 @@
 import { createCipheriv } from 'node:crypto';
-import { encodeBerLength } from '../dlms/ber-length.js';
-import { aesCtr, gcmIv } from '../dlms/decrypt.js';
 import {
   DLMS_DATA_NOTIFICATION,
   DLMS_GCM_TAG_LENGTH,
   DLMS_GLO_CIPHERING,
+  DLMS_SC_AUTHENTICATION,
+  DLMS_SC_ENCRYPTION,
   DLMS_SYSTEM_TITLE_LENGTH,
-  SC_AUTHENTICATION,
-  SC_ENCRYPTION,
-} from '../dlms/glo-ciphering.js';
+} from '../dlms/apdu-tags.js';
+import { encodeBerLength } from '../dlms/ber-length.js';
+import { aesCtr, gcmIv } from '../dlms/decrypt.js';
 import { MBUS_LONG_START, MBUS_STOP, mbusChecksum } from '../mbus/mbus-frame.js';
 import { DLMS_CI_FIN } from '../mbus/segment-reassembler.js';
 
@@ -54,20 +54,20 @@ export function encodeGloCiphering(input: GloCipheringInput): Uint8Array {
   const sc = input.securityControl;
   const iv = gcmIv(input.systemTitle, input.frameCounter);
   let body: Uint8Array;
-  if ((sc & SC_AUTHENTICATION) !== 0) {
+  if ((sc & DLMS_SC_AUTHENTICATION) !== 0) {
     const ak = input.authenticationKey;
     if (ak === undefined)
       throw new RangeError('security control with authentication needs an authentication key');
     const cipher = createCipheriv('aes-128-gcm', input.encryptionKey, iv, {
       authTagLength: DLMS_GCM_TAG_LENGTH,
     });
-    const encrypted = (sc & SC_ENCRYPTION) !== 0;
+    const encrypted = (sc & DLMS_SC_ENCRYPTION) !== 0;
     cipher.setAAD(Buffer.concat([Uint8Array.of(sc), ak, ...(encrypted ? [] : [input.plaintext])]));
     // Authentication only (no E bit): the plaintext travels as is and only feeds the tag.
     const ciphertext = encrypted ? cipher.update(input.plaintext) : input.plaintext;
     const rest = cipher.final();
     body = Buffer.concat([ciphertext, rest, cipher.getAuthTag()]);
-  } else if ((sc & SC_ENCRYPTION) !== 0) {
+  } else if ((sc & DLMS_SC_ENCRYPTION) !== 0) {
     body = aesCtr(input.encryptionKey, iv, input.plaintext);
   } else {
     body = input.plaintext;

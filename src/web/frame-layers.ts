@@ -1,5 +1,5 @@
 import { toHex } from '../bytes/hex.js';
-import { DLMS_GLO_CIPHERING } from '../dlms/glo-ciphering.js';
+import { DLMS_GLO_CIPHERING } from '../dlms/apdu-tags.js';
 
 /**
  * A frame's bytes cut into its protocol layers, for the web page's hex view: which bytes are M-Bus,

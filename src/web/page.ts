@@ -124,6 +124,7 @@ var T = {
   COUNTER_REPLAY: ["A telegram was repeated and dropped.", "Ein Telegramm wurde wiederholt und verworfen."],
   ENERGY_DECREASED: ["An energy total went down: held until the next telegrams confirm it.", "Ein Zählerstand ging zurück: zurückgehalten, bis die nächsten Telegramme ihn bestätigen."],
   IMPLAUSIBLE: ["A value no household meter can measure (line noise?) was not published.", "Ein Wert, den kein Haushaltszähler messen kann (Störung?), wurde nicht veröffentlicht."],
+  INTERNAL_ERROR: ["A bug in the bridge: please download the capture and report it.", "Ein Fehler in der Bridge: bitte die Aufzeichnung herunterladen und melden."],
   TRUNCATED: ["A telegram was cut short on the line and dropped.", "Ein Telegramm kam abgeschnitten an und wurde verworfen."]
 };
 function t(k, n) { var e = T[k], s = e ? e[de ? 1 : 0] : k; return n === undefined ? s : s.replace(/\\{[nt]\\}/, String(n)); }
@@ -131,7 +132,7 @@ document.querySelectorAll("[data-t]").forEach(function (e) { e.textContent = t(e
 var UNITS = ${JSON.stringify(UNITS)};
 var NAMES = ${JSON.stringify(VALUE_NAMES)};
 var WINDOW_MS = ${HISTORY_MS};
-var STEP_CODES = { s2: ["CHECKSUM", "TRUNCATED", "FRAME_INVALID"], s3: ["SEGMENT_MISSING"], s4: ["NO_KEY", "WRONG_KEY", "AUTH_FAILED", "AXDR_INVALID", "UNSUPPORTED"], s5: ["COUNTER_REPLAY", "ENERGY_DECREASED", "IMPLAUSIBLE"] };
+var STEP_CODES = { s2: ["CHECKSUM", "TRUNCATED", "FRAME_INVALID"], s3: ["SEGMENT_MISSING"], s4: ["NO_KEY", "WRONG_KEY", "AUTH_FAILED", "AXDR_INVALID", "UNSUPPORTED", "INTERNAL_ERROR"], s5: ["COUNTER_REPLAY", "ENERGY_DECREASED", "IMPLAUSIBLE"] };
 
 // One time format and one number format for the whole page, in the browser's locale.
 var TIME = new Intl.DateTimeFormat(LOCALE, { hour: "numeric", minute: "2-digit", second: "2-digit" });

@@ -4,7 +4,7 @@ import fc from 'fast-check';
 import { decodeApdu } from '../../src/decoder/apdu-decoder.js';
 import { TelegramDecoder } from '../../src/decoder/telegram-decoder.js';
 import { type DlmsValue, decodeAxdr } from '../../src/dlms/axdr.js';
-import { parseDataNotification } from '../../src/dlms/data-notification.js';
+import { decodeDataNotification } from '../../src/dlms/data-notification.js';
 import { encodeAxdr } from '../../src/encode/axdr-encoder.js';
 import { encodeMeterTelegram } from '../../src/encode/meter-telegram.js';
 import { PUSH_LAYOUTS, type PushInput, type PushLayout } from '../../src/encode/push-layouts.js';
@@ -50,7 +50,7 @@ describe('layer properties', () => {
     fc.assert(
       fc.property(fc.uint8Array({ maxLength: 400 }), (bytes) => {
         onlyMeterErrors(() => decodeAxdr(bytes));
-        onlyMeterErrors(() => parseDataNotification(Uint8Array.of(0x0f, 0, 0, 0, 1, 0, ...bytes)));
+        onlyMeterErrors(() => decodeDataNotification(Uint8Array.of(0x0f, 0, 0, 0, 1, 0, ...bytes)));
         onlyMeterErrors(() => decodeApdu(bytes, { encryptionKey: TEST_KEY }));
       }),
       { numRuns: 2000 },
