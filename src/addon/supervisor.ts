@@ -4,7 +4,7 @@ import { type HttpResponse, httpRequest } from '../net/http-client.js';
 /**
  * The Home Assistant Supervisor API, from inside the add-on's container: `http://supervisor`, with the
  * SUPERVISOR_TOKEN the Supervisor puts in the environment. Responses are wrapped as
- * `{"result":"ok","data":{…}}` or `{"result":"error","message":"…"}` (home-assistant.md §1.8).
+ * `{"result":"ok","data":{…}}` or `{"result":"error","message":"…"}` (the Supervisor's API, supervisor/api/utils.py).
  */
 
 const mqttServiceSchema = z.object({

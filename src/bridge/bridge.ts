@@ -343,7 +343,7 @@ export class Bridge {
 
   private scheduleBirthResend(): void {
     clearTimeout(this.birthTimer);
-    // HA asks every publisher at once; a short random delay spreads the burst (home-assistant.md §2.7).
+    // HA asks every publisher at once; a short random delay spreads the burst (Home Assistant's MQTT discovery documentation, birth message).
     this.birthTimer = setTimeout(
       () => this.republishAll(),
       BIRTH_RESEND_DELAY_MS * (0.5 + Math.random() / 2),

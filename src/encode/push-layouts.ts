@@ -2,7 +2,7 @@ import { parseObis } from '../cosem/obis.js';
 import { AXDR, type DlmsValue } from '../dlms/axdr.js';
 
 /**
- * The push lists Austrian meters send (protocol.md §4a, §4b), built from integer register values so
+ * The push lists Austrian meters send (the KSM-West and EVN customer-interface layouts; real captures in test/fixtures/vectors.json), built from integer register values so
  * that the simulator and round-trip tests produce exactly what a meter would.
  */
 

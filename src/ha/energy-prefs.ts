@@ -1,6 +1,6 @@
 /**
  * Adding the meter to Home Assistant's Energy dashboard as grid consumption and return, by merging into
- * the existing energy preferences. Pure: prefs in, prefs out. Two grid formats (home-assistant.md §3.4):
+ * the existing energy preferences. Pure: prefs in, prefs out. Two grid formats (Home Assistant core, homeassistant/components/energy/data.py):
  * before HA 2026.3 one grid source with `flow_from`/`flow_to` lists; since then one flat object per grid
  * connection. The format is read from the data when there is a grid source, else from the HA version;
  * the two are never mixed.

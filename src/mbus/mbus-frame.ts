@@ -14,7 +14,7 @@
  * | 1     | stop 0x16                                                   |
  *
  * The Sagemcom T210-D (one firmware) sends a first frame whose L has wrapped: `68 01 01 68` with a
- * 257-byte body (protocol.md §2). `lengthOverflow` marks such a frame.
+ * 257-byte body (EVN captures in test/fixtures/vectors.json). `lengthOverflow` marks such a frame.
  */
 
 export const MBUS_LONG_START = 0x68;

@@ -8,7 +8,7 @@ import type { ValueKey } from './value-keys.js';
  * 3 × 253 V (230 V + 10 %) × 100 A ≈ 76 kW. The bounds below add 50 % on top of that, so that no real
  * reading is ever lost, while the damage line noise does (a flipped high bit: 2^15 decivolts, 2^31 Wh) is
  * far outside. Meters behind current transformers count primary values and can exceed these bounds; they
- * are not what this bridge is for (design.md, "The guard").
+ * are not what this bridge is for (README, "Nothing the meter did not send").
  */
 
 /** Highest power of any kind, W / var / VA. */

@@ -7,7 +7,7 @@ import { VALUE_KEYS, type ValueKey } from './value-keys.js';
 
 /**
  * The last gate before any sink, per meter (its system title): nothing is published that the meter did
- * not send (design.md, "The guard").
+ * not send (README, "Nothing the meter did not send").
  *
  * - The frame counter must increase; a repeated or lower one is a duplicated or replayed telegram
  *   (COUNTER_REPLAY), dropped whole, unless several telegrams in a row count up from a new, lower start.

@@ -1,5 +1,5 @@
 /**
- * The value keys of design.md: stable names that topics, JSON keys and entity ids derive from.
+ * The value keys (README, `run`): stable names that topics, JSON keys and entity ids derive from.
  * The first twelve are the topic names of the project this one replaces; they must not change.
  */
 

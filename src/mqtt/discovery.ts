@@ -5,7 +5,7 @@ import { VERSION } from '../version.js';
 import { type DiagnosticName, diagnosticTopic, stateTopic, statusTopic } from './topics.js';
 
 /**
- * Home Assistant MQTT device-based discovery (home-assistant.md §2.2): one retained config per meter at
+ * Home Assistant MQTT device-based discovery (Home Assistant's MQTT integration documentation): one retained config per meter at
  * `<discovery prefix>/device/<object id>/config` with a component per value the meter actually sends.
  * Pure: the same meter and values always give the same payload, so re-sending it is harmless.
  */
@@ -85,7 +85,7 @@ const DIAGNOSTIC_NAMES: Readonly<Record<DiagnosticName, { readonly en: string; r
   frame_counter: { en: 'Frame counter', de: 'Rahmenzähler' },
 };
 
-/** What `last_error` can say: an error code of design.md, or `none` before the first error. */
+/** What `last_error` can say: an error code of errors.ts, or `none` before the first error. */
 export const LAST_ERROR_OPTIONS: readonly string[] = [...ERROR_CODES, 'none'];
 
 /** Home Assistant's language (`get_config` → `language`, e.g. `de`, `de-AT`, `en-GB`) → the names to publish. */

@@ -1,7 +1,7 @@
 import type { ValueKey } from '../meter/value-keys.js';
 
 /**
- * Topic names. `<prefix>/<key>` with the plain number in the unit of design.md is what the project this
+ * Topic names. `<prefix>/<key>` with the plain number in the unit of meter/value-keys.ts is what the project this
  * one replaces published (prefix `home/smart_meter`, power_in/power_out in W as its README's YAML
  * declares), and its users' automations read them, so names and units stay.
  */
