@@ -53,7 +53,9 @@ for (const layout of ['ksm-west', 'evn', 't210d'] as PushLayout[]) {
     for (const event of new TelegramDecoder({ encryptionKey: key }).push(Buffer.concat(frames)))
       if (event.kind === 'telegram')
         for (const [k, v] of Object.entries(event.telegram.values)) sent.add(`${k}=${v}`);
-    const line = random() < 0.5 ? (damaged++, damage(frames)) : frames;
+    const hit = random() < 0.5;
+    if (hit) damaged++;
+    const line = hit ? damage(frames) : frames;
     let total = false;
     for (const event of decoder.push(Buffer.concat(line))) {
       if (event.kind === 'rejected') said[event.error.code] = (said[event.error.code] ?? 0) + 1;
