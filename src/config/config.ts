@@ -1,7 +1,10 @@
-import { keyHint } from '../key.js';
 import type { LogLevel } from '../log.js';
+import { ROWS } from './options.js';
 
-/** The one typed configuration the bridge runs on, whatever it came from (flags, environment, options file). */
+/**
+ * The one typed configuration the bridge runs on, whatever it came from (flags, environment, options file, the
+ * Supervisor).
+ */
 
 export type SerialSourceConfig = {
   kind: 'serial';
@@ -58,7 +61,7 @@ export type BridgeConfig = {
   staleTimeoutS: number;
   /** The status page and /health; off unless given (the add-on uses 8099 for ingress). */
   httpPort: number | undefined;
-  /** Where the status page listens: loopback unless --http-host / HTTP_HOST says otherwise. */
+  /** Where the status page listens: loopback unless the http_host option says otherwise. */
   httpHost: string;
   /**
    * The only peer addresses the status page answers (403 for any other); undefined answers every peer that
@@ -73,44 +76,10 @@ export type BridgeConfig = {
   logConsole: boolean;
 };
 
-function describeSource(source: SourceConfig): string {
-  switch (source.kind) {
-    case 'serial': {
-      const parity = { none: 'N', even: 'E', odd: 'O' }[source.parity];
-      return `serial ${source.device}${source.deviceDefaulted === true ? ' (the default: no device given)' : ''} ${source.baudRate} ${source.dataBits}${parity}${source.stopBits}`;
-    }
-    case 'tcp':
-      return `tcp://${source.host}:${source.port}`;
-    case 'replay':
-      return `replay ${source.file} (${source.pace}${source.keepRunning ? ', keeps running at the end' : ''})`;
-  }
-}
-
-/** A one-line summary that is safe to log: the key as its first four hex digits, no password, no auth key. */
+/**
+ * A one-line summary that is safe to log, made of the options table's summaries in its order: the key as its
+ * first four hex digits, no password, no token, no auth key.
+ */
 export function describeConfig(config: BridgeConfig): string {
-  const m = config.mqtt;
-  const user =
-    m.username === undefined ? '' : ` as ${m.username}${m.password === undefined ? '' : ' (password ***)'}`;
-  return [
-    `source ${describeSource(config.source)}`,
-    `key ${keyHint(config.key)}${config.authKey === undefined ? '' : ' + auth key'}`,
-    `mqtt ${m.url}${user}`,
-    `topics ${m.topicPrefix}/…`,
-    m.discovery ? `discovery ${m.discoveryPrefix}` : 'discovery off',
-    `stale after ${config.staleTimeoutS} s`,
-    ...(config.httpPort === undefined
-      ? []
-      : [
-          `web page on ${config.httpHost.includes(':') ? `[${config.httpHost}]` : config.httpHost}:${config.httpPort}` +
-            (config.httpAllowedPeers === undefined ? '' : ` for ${config.httpAllowedPeers.join(', ')} only`),
-        ]),
-    ...(config.homeAssistant === undefined
-      ? []
-      : [
-          `Home Assistant API ${config.homeAssistant.url}${config.homeAssistant.energyDashboard ? ' (Energy dashboard set-up on)' : ''}`,
-        ]),
-    ...(config.capture === undefined ? [] : [`capture ${config.capture}`]),
-    ...(config.influx === undefined ? [] : [`InfluxDB ${config.influx.url} bucket ${config.influx.bucket}`]),
-    ...(config.sentryUrl === undefined ? [] : ['Sentry error reports on']),
-  ].join(', ');
+  return ROWS.flatMap(([, row]) => row.summary?.(config) ?? []).join(', ');
 }

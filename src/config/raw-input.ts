@@ -1,142 +1,30 @@
 import { parseArgs } from 'node:util';
 import { didYouMean } from './did-you-mean.js';
+import { type Field, ROWS } from './options.js';
 
 /**
- * Where each setting was given: command-line flags (ours and the Python project's), environment variables
- * and the add-on's options file, all read into one Raw map of text values that remember their origin, so
- * that a problem found later names the option the way the user wrote it.
+ * Where each setting was given: command-line flags (ours and the Python project's), environment variables,
+ * an options file and what Home Assistant's Supervisor hands the add-on, each read by the rows of the options
+ * table into one Raw map of text values that remember their origin, so that a problem found later names the
+ * option the way the user wrote it.
  */
-
-type Field =
-  | 'key'
-  | 'auth_key'
-  | 'device'
-  | 'baud_rate'
-  | 'parity'
-  | 'data_bits'
-  | 'stop_bits'
-  | 'replay'
-  | 'replay_pace'
-  | 'replay_interval'
-  | 'replay_keep_running'
-  | 'capture'
-  | 'mqtt_url'
-  | 'mqtt_host'
-  | 'mqtt_port'
-  | 'mqtt_user'
-  | 'mqtt_password'
-  | 'mqtt_ca'
-  | 'mqtt_client_id'
-  | 'topic_prefix'
-  | 'discovery_prefix'
-  | 'birth_topic'
-  | 'discovery'
-  | 'stale_timeout'
-  | 'http_port'
-  | 'http_host'
-  | 'ha_url'
-  | 'ha_token'
-  | 'energy_dashboard'
-  | 'state_dir'
-  | 'influx_url'
-  | 'influx_token'
-  | 'influx_org'
-  | 'influx_bucket'
-  | 'influx_queue_dir'
-  | 'influx_queue_mb'
-  | 'sentry_url'
-  | 'log_level'
-  | 'log_console';
 
 /** A value and where it came from, for messages. */
 export type Given = { value: string; from: string };
 export type Raw = Partial<Record<Field, Given>>;
 
-const FLAGS: Readonly<Record<string, Field>> = {
-  key: 'key',
-  serial_key: 'key',
-  'auth-key': 'auth_key',
-  device: 'device',
-  serial_port: 'device',
-  baud: 'baud_rate',
-  parity: 'parity',
-  'data-bits': 'data_bits',
-  'stop-bits': 'stop_bits',
-  replay: 'replay',
-  'replay-pace': 'replay_pace',
-  'replay-interval': 'replay_interval',
-  capture: 'capture',
-  'mqtt-url': 'mqtt_url',
-  mqtt_server: 'mqtt_host',
-  mqtt_port: 'mqtt_port',
-  'mqtt-user': 'mqtt_user',
-  mqtt_user: 'mqtt_user',
-  'mqtt-password': 'mqtt_password',
-  mqtt_passwd: 'mqtt_password',
-  'mqtt-ca': 'mqtt_ca',
-  'mqtt-client-id': 'mqtt_client_id',
-  'topic-prefix': 'topic_prefix',
-  'discovery-prefix': 'discovery_prefix',
-  'birth-topic': 'birth_topic',
-  'stale-timeout': 'stale_timeout',
-  'http-port': 'http_port',
-  'http-host': 'http_host',
-  'ha-url': 'ha_url',
-  'ha-token': 'ha_token',
-  'state-dir': 'state_dir',
-  'influx-url': 'influx_url',
-  'influx-token': 'influx_token',
-  'influx-org': 'influx_org',
-  'influx-bucket': 'influx_bucket',
-  'influx-queue-dir': 'influx_queue_dir',
-  'influx-queue-mb': 'influx_queue_mb',
-  'sentry-url': 'sentry_url',
-  sentry_url: 'sentry_url',
-  'log-level': 'log_level',
-  log_console: 'log_console',
-};
+/** The flag naming an options file: the layer below the environment. */
+export const OPTIONS_FLAG = 'options';
 
-const ENV: Readonly<Record<string, Field>> = {
-  SERIAL_KEY: 'key',
-  AUTH_KEY: 'auth_key',
-  SERIAL_PORT: 'device',
-  MQTT_URL: 'mqtt_url',
-  MQTT_SERVER: 'mqtt_host',
-  MQTT_PORT: 'mqtt_port',
-  MQTT_USER: 'mqtt_user',
-  MQTT_PASSWD: 'mqtt_password',
-  TOPIC_PREFIX: 'topic_prefix',
-  DISCOVERY_PREFIX: 'discovery_prefix',
-  LOG_LEVEL: 'log_level',
-  HTTP_HOST: 'http_host',
-  HA_URL: 'ha_url',
-  HA_TOKEN: 'ha_token',
-  INFLUX_URL: 'influx_url',
-  INFLUX_TOKEN: 'influx_token',
-  INFLUX_ORGANIZATION: 'influx_org',
-  INFLUX_BUCKET: 'influx_bucket',
-  INFLUX_QUEUE_DIR: 'influx_queue_dir',
-  SENTRY_URL: 'sentry_url',
+/** The Supervisor's `mqtt` service (GET /services/mqtt), as the add-on got it. */
+export type SupervisorMqtt = {
+  readonly host: string;
+  readonly port: number;
+  readonly ssl?: boolean | undefined;
+  readonly username?: string | undefined;
+  readonly password?: string | undefined;
 };
-
-const OPTIONS: Readonly<Record<string, Field>> = {
-  key: 'key',
-  auth_key: 'auth_key',
-  device: 'device',
-  baud_rate: 'baud_rate',
-  parity: 'parity',
-  topic_prefix: 'topic_prefix',
-  discovery_prefix: 'discovery_prefix',
-  stale_timeout: 'stale_timeout',
-  capture_file: 'capture',
-  log_level: 'log_level',
-  mqtt_url: 'mqtt_url',
-  mqtt_host: 'mqtt_host',
-  mqtt_port: 'mqtt_port',
-  mqtt_user: 'mqtt_user',
-  mqtt_password: 'mqtt_password',
-  energy_dashboard: 'energy_dashboard',
-};
+export type SupervisorInput = { readonly mqtt?: SupervisorMqtt | undefined };
 
 export class ConfigProblem extends Error {}
 
@@ -144,40 +32,57 @@ export function fail(given: Given | string, problem: string): never {
   throw new ConfigProblem(`${typeof given === 'string' ? given : given.from}: ${problem}`);
 }
 
-/** `--log_console` took a value in the old argparse interface; here it may stand alone too. */
+/** Every flag by the field it sets, in the table's order: ours, then the Python project's. */
+const VALUE_FLAGS: readonly [string, Field][] = ROWS.flatMap(([field, row]) =>
+  [...(row.flags ?? []), ...(row.python?.flag === undefined ? [] : [row.python.flag])].map(
+    (flag): [string, Field] => [flag, field],
+  ),
+);
+const SWITCHES = ROWS.flatMap(([field, row]) => (row.switch === undefined ? [] : [{ field, ...row.switch }]));
+const BARE = new Map(
+  ROWS.flatMap(([, row]) =>
+    row.bare === undefined || row.python?.flag === undefined ? [] : [[`--${row.python.flag}`, row.bare]],
+  ),
+);
+
+/** Every flag `run` takes, for the did-you-mean of a mistyped one. */
+export const KNOWN_FLAGS: readonly string[] = [
+  ...VALUE_FLAGS.map(([flag]) => flag),
+  ...SWITCHES.map((s) => s.flag),
+  OPTIONS_FLAG,
+  'help',
+];
+
+/** A flag that may stand alone (`--log_console`) gets its value spelled out for parseArgs. */
 function normaliseArgv(argv: readonly string[]): string[] {
   const out: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i] as string;
-    if (arg === '--log_console') {
-      const next = argv[i + 1];
-      if (next !== undefined && !next.startsWith('-')) {
-        out.push(`--log_console=${next}`);
-        i++;
-      } else {
-        out.push('--log_console=true');
-      }
-    } else {
+    const bare = BARE.get(arg);
+    if (bare === undefined) {
       out.push(arg);
+      continue;
+    }
+    const next = argv[i + 1];
+    if (next !== undefined && !next.startsWith('-')) {
+      out.push(`${arg}=${next}`);
+      i++;
+    } else {
+      out.push(`${arg}=${bare}`);
     }
   }
   return out;
 }
 
 export function readFlags(argv: readonly string[]): { raw: Raw; options: string | undefined } {
-  const stringOptions = Object.fromEntries(
-    [...Object.keys(FLAGS), 'options'].map((name) => [name, { type: 'string' as const }]),
-  );
   let parsed: ReturnType<typeof parseArgs>;
   try {
     parsed = parseArgs({
       args: normaliseArgv(argv),
-      options: {
-        ...stringOptions,
-        'no-discovery': { type: 'boolean' },
-        'energy-dashboard': { type: 'boolean' },
-        'replay-keep-running': { type: 'boolean' },
-      },
+      options: Object.fromEntries([
+        ...[...VALUE_FLAGS.map(([flag]) => flag), OPTIONS_FLAG].map((f) => [f, { type: 'string' as const }]),
+        ...SWITCHES.map((s) => [s.flag, { type: 'boolean' as const }]),
+      ]),
       strict: true,
       allowPositionals: false,
     });
@@ -185,14 +90,7 @@ export function readFlags(argv: readonly string[]): { raw: Raw; options: string 
     const message = (error as Error).message;
     const unknown = /Unknown option '([^']+)'/.exec(message);
     if (unknown !== null) {
-      const meant = didYouMean(unknown[1] as string, [
-        ...Object.keys(FLAGS),
-        'options',
-        'no-discovery',
-        'energy-dashboard',
-        'replay-keep-running',
-        'help',
-      ]);
+      const meant = didYouMean(unknown[1] as string, KNOWN_FLAGS);
       fail(
         unknown[1] as string,
         `unknown option${meant === undefined ? '' : `; did you mean --${meant}?`} (see smartmeter-bridge run --help)`,
@@ -203,20 +101,18 @@ export function readFlags(argv: readonly string[]): { raw: Raw; options: string 
     fail('command line', message.replace(/\. To specify.*$/, ''));
   }
   const raw: Raw = {};
-  for (const [name, field] of Object.entries(FLAGS)) {
-    const value = parsed.values[name];
-    if (typeof value === 'string') raw[field] = { value, from: `--${name}` };
+  for (const [flag, field] of VALUE_FLAGS) {
+    const value = parsed.values[flag];
+    if (typeof value === 'string') raw[field] = { value, from: `--${flag}` };
   }
-  if (parsed.values['no-discovery'] === true) raw.discovery = { value: 'false', from: '--no-discovery' };
-  if (parsed.values['energy-dashboard'] === true)
-    raw.energy_dashboard = { value: 'true', from: '--energy-dashboard' };
-  if (parsed.values['replay-keep-running'] === true)
-    raw.replay_keep_running = { value: 'true', from: '--replay-keep-running' };
-  const options = parsed.values['options'];
+  for (const s of SWITCHES)
+    if (parsed.values[s.flag] === true) raw[s.field] = { value: s.sets, from: `--${s.flag}` };
+  const options = parsed.values[OPTIONS_FLAG];
   return { raw, options: typeof options === 'string' ? options : undefined };
 }
 
-export function readOptionsFile(path: string, read: (path: string) => string): Raw {
+/** A JSON options file; `named` is how messages name the file (`--options FILE`, or the add-on's path). */
+export function readOptionsFile(path: string, named: string, read: (path: string) => string): Raw {
   let json: unknown;
   try {
     json = JSON.parse(read(path));
@@ -225,27 +121,45 @@ export function readOptionsFile(path: string, read: (path: string) => string): R
       error instanceof SyntaxError
         ? 'is not valid JSON'
         : `cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`;
-    fail(`--options ${path}`, reason);
+    fail(named, reason);
   }
   if (typeof json !== 'object' || json === null || Array.isArray(json))
-    fail(`--options ${path}`, 'must hold a JSON object');
+    fail(named, 'must hold a JSON object');
   const raw: Raw = {};
-  for (const [name, field] of Object.entries(OPTIONS)) {
-    const value = (json as Record<string, unknown>)[name];
+  for (const [field, row] of ROWS) {
+    if (row.option === undefined) continue;
+    const value = (json as Record<string, unknown>)[row.option];
     if (value === undefined || value === null || value === '') continue;
     if (typeof value !== 'string' && typeof value !== 'number' && typeof value !== 'boolean')
-      fail(`option "${name}"`, 'must be a text or a number');
-    raw[field] = { value: String(value), from: `option "${name}"` };
+      fail(`option "${row.option}"`, 'must be a text or a number');
+    raw[field] = { value: String(value), from: `option "${row.option}"` };
   }
   return raw;
 }
 
 export function readEnvironment(env: Readonly<Record<string, string | undefined>>): Raw {
   const raw: Raw = {};
-  for (const [name, field] of Object.entries(ENV)) {
-    const value = env[name];
+  for (const [field, row] of ROWS) {
+    const value = row.env === undefined ? undefined : env[row.env];
     // An empty variable is how compose passes an unset one from .env: not given.
-    if (value !== undefined && value !== '') raw[field] = { value, from: name };
+    if (row.env !== undefined && value !== undefined && value !== '') raw[field] = { value, from: row.env };
   }
   return raw;
+}
+
+/** The broker the Supervisor names, with the user and password the Mosquitto add-on made for this add-on. */
+export function readSupervisor(supervisor: SupervisorInput): Raw {
+  const mqtt = supervisor.mqtt;
+  if (mqtt === undefined) return {};
+  const from = (what: string): string => `the ${what} from Home Assistant's MQTT service`;
+  return {
+    mqtt_url: {
+      value: `${mqtt.ssl === true ? 'mqtts' : 'mqtt'}://${mqtt.host}:${mqtt.port}`,
+      from: from('broker'),
+    },
+    ...(mqtt.username === undefined ? {} : { mqtt_user: { value: mqtt.username, from: from('user') } }),
+    ...(mqtt.password === undefined
+      ? {}
+      : { mqtt_password: { value: mqtt.password, from: from('password') } }),
+  };
 }

@@ -5,7 +5,7 @@ import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { Ajv } from 'ajv';
 import { parse } from 'yaml';
-import { MIN_STALE_TIMEOUT_S } from '../../src/config/load.js';
+import { MIN_STALE_TIMEOUT_S, ROWS } from '../../src/config/options.js';
 import { SUPPORT_URL } from '../../src/mqtt/discovery.js';
 
 /**
@@ -65,6 +65,28 @@ describe('add-on files', () => {
     for (const [key, value] of Object.entries(options)) {
       assert.equal(value, null, `${key}: required options have no default value`);
       assert.ok(!String(schema[key]).endsWith('?'), `${key} is required, so not optional in the schema`);
+    }
+  });
+
+  it("config.yaml's schema and options and both translations name exactly the options table's add-on options, with its types", () => {
+    // src/config/options.ts: the option's name in /data/options.json and its config.yaml schema type.
+    const table = ROWS.flatMap(([, row]) =>
+      row.addon === undefined ? [] : [[String(row.option), row.addon]],
+    );
+    assert.deepEqual(config['schema'], Object.fromEntries(table), 'config.yaml schema');
+    const required = table.filter(([, type]) => !type?.endsWith('?')).map(([name]) => [name, null]);
+    assert.deepEqual(
+      config['options'],
+      Object.fromEntries(required),
+      'config.yaml options: the required ones',
+    );
+    for (const language of ['en', 'de']) {
+      const translation = parse(read(`translations/${language}.yaml`)) as { configuration: object };
+      assert.deepEqual(
+        Object.keys(translation.configuration).sort(),
+        table.map(([name]) => name).sort(),
+        `translations/${language}.yaml`,
+      );
     }
   });
 

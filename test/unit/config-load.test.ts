@@ -2,6 +2,9 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { describeConfig } from '../../src/config/config.js';
 import { type LoadResult, loadConfig } from '../../src/config/load.js';
+import { type Field, ROWS } from '../../src/config/options.js';
+import type { SupervisorInput } from '../../src/config/raw-input.js';
+import { runUsage } from '../../src/config/usage.js';
 
 const KEY = '48704F444F326D5050553033784C3333';
 const SECRET = 'pa55-w0rd-xyz';
@@ -265,5 +268,81 @@ describe('configuration', () => {
       load(['--key', KEY, '--mqtt-password', SECRET, '--mqtt-url', `http://u:${SECRET}@h`]),
     );
     assert.ok(!message.includes(SECRET), message);
+  });
+  describe("the Supervisor's MQTT service, a layer of its own", () => {
+    const files = { '/data/options.json': JSON.stringify({ key: KEY, mqtt_user: 'from-file' }) };
+    const service = { host: 'core-mosquitto', port: 1883, username: 'addons', password: SECRET };
+    const withService = (supervisor: SupervisorInput, env: Record<string, string> = {}): LoadResult =>
+      loadConfig({
+        argv: [],
+        env,
+        optionsFile: '/data/options.json',
+        supervisor,
+        readTextFile: (path) => files[path as keyof typeof files] ?? '',
+      });
+
+    it('gives the broker, its user and password; over the options file, under the environment', () => {
+      const config = ok(withService({ mqtt: service }));
+      assert.equal(config.mqtt.url, 'mqtt://core-mosquitto:1883');
+      assert.equal(config.mqtt.username, 'addons');
+      assert.equal(config.mqtt.password, SECRET);
+      assert.equal(
+        ok(withService({ mqtt: { ...service, ssl: true, port: 8883 } })).mqtt.url,
+        'mqtts://core-mosquitto:8883',
+      );
+      assert.equal(ok(withService({ mqtt: service }, { MQTT_USER: 'env' })).mqtt.username, 'env');
+      assert.equal(ok(withService({})).mqtt.username, 'from-file');
+    });
+
+    it('is named as such in a message, without its password', () => {
+      const message = problem(withService({ mqtt: { ...service, host: ' ' } }));
+      assert.match(message, /^the broker from Home Assistant's MQTT service: expected mqtt:\/\/host:port/);
+      assert.ok(!message.includes(SECRET), message);
+    });
+
+    it('an options file given by the add-on is named by its path', () => {
+      assert.match(
+        problem(
+          loadConfig({ argv: [], env: {}, optionsFile: '/data/options.json', readTextFile: () => '{' }),
+        ),
+        /^\/data\/options\.json: is not valid JSON/,
+      );
+    });
+  });
+
+  it('no secret of the options table shows in the summary, nor in the message about it', () => {
+    const hex = 'A1B2C3D4E5F60718293A4B5C6D7E8F90';
+    const valid: Record<string, string> = {
+      key: hex,
+      auth_key: hex,
+      mqtt_password: SECRET,
+      ha_token: SECRET,
+      influx_token: SECRET,
+      sentry_url: `https://${hex}@o1.ingest.sentry.io/1`,
+    };
+    const secrets = ROWS.filter(([, row]) => row.secret === true);
+    assert.deepEqual(secrets.map(([field]) => field).sort(), Object.keys(valid).sort());
+    const others: Partial<Record<Field, string[]>> = {
+      ha_token: ['--ha-url', 'http://ha:8123'],
+      influx_token: ['--influx-url', 'http://i:8086', '--influx-org', 'o', '--influx-bucket', 'b'],
+    };
+    for (const [field, row] of secrets) {
+      const flag = `--${row.flags?.[0]}`;
+      const base = field === 'key' ? [] : ['--key', KEY];
+      const summary = describeConfig(ok(load([...base, ...(others[field] ?? []), flag, valid[field] ?? ''])));
+      assert.ok(!summary.includes(hex.slice(4)) && !summary.includes(SECRET), `${field}: ${summary}`);
+      const wrong = `${SECRET}-${hex}-not valid`;
+      const result = load([...base, ...(others[field] ?? []), flag, wrong]);
+      if (!result.ok) assert.ok(!result.message.includes(SECRET), `${field}: ${result.message}`);
+    }
+  });
+
+  it('run --help lists every flag and variable of the options table', () => {
+    const usage = runUsage();
+    for (const [field, row] of ROWS) {
+      const names = [...(row.flags ?? []), row.python?.flag, row.switch?.flag].filter((n) => n !== undefined);
+      for (const name of names) assert.match(usage, new RegExp(`--${name}\\b`), field);
+      if (row.env !== undefined) assert.match(usage, new RegExp(`\\b${row.env}\\b`), field);
+    }
   });
 });
