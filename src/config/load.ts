@@ -3,7 +3,8 @@ import { isMeterError } from '../errors.js';
 import { parseKey } from '../key.js';
 import { parseDsn } from '../sinks/sentry.js';
 import type { BridgeConfig, SourceConfig } from './config.js';
-import { type Field, OPTIONS, type OptionRow, spellings, type Value } from './options.js';
+import type { OptionRow } from './option-row.js';
+import { type Field, OPTIONS, spellings, type Value } from './options.js';
 import {
   ConfigProblem,
   fail,

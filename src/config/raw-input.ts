@@ -48,8 +48,8 @@ const BARE = new Map(
 /** Every flag `run` takes, for the did-you-mean of a mistyped one. */
 export const KNOWN_FLAGS: readonly string[] = [
   ...VALUE_FLAGS.map(([flag]) => flag),
-  ...SWITCHES.map((s) => s.flag),
   OPTIONS_FLAG,
+  ...SWITCHES.map((s) => s.flag),
   'help',
 ];
 

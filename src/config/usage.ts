@@ -1,4 +1,5 @@
-import { type OptionRow, ROWS, USAGE_GROUPS } from './options.js';
+import { type OptionRow, USAGE_GROUPS } from './option-row.js';
+import { ROWS } from './options.js';
 import { OPTIONS_FLAG } from './raw-input.js';
 
 /** `smartmeter-bridge run --help`, written from the options table. */

@@ -5,7 +5,8 @@ import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { Ajv } from 'ajv';
 import { parse } from 'yaml';
-import { MIN_STALE_TIMEOUT_S, ROWS } from '../../src/config/options.js';
+import { ROWS } from '../../src/config/options.js';
+import { MIN_STALE_TIMEOUT_S } from '../../src/config/options-mqtt.js';
 import { SUPPORT_URL } from '../../src/mqtt/discovery.js';
 
 /**
