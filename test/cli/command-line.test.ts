@@ -192,7 +192,7 @@ describe('run without --device', () => {
     const run = startCli(['run', '--key', KEY, '--mqtt-url', 'mqtt://127.0.0.1:1'], { SERIAL_PORT: '' });
     try {
       await until(
-        () => run.output().includes('no device given'),
+        () => run.output().includes('WARN  no device given'),
         () => `the warning:\n${run.output()}`,
       );
       assert.match(
