@@ -70,3 +70,23 @@ export const silentLogger: Logger = {
   error: () => {},
   child: () => silentLogger,
 };
+
+/**
+ * The same logger, with every error line also shown to `onError` (as createLogger's option does): for a
+ * reporter that is known only after the logger was made (the add-on logs before it has read its options).
+ */
+export function reportingErrors(log: Logger, onError: (text: string) => void, namespace?: string): Logger {
+  const ns = namespace === undefined ? '' : `[${namespace}] `;
+  return {
+    debug: (m) => log.debug(m),
+    info: (m) => log.info(m),
+    warn: (m) => log.warn(m),
+    error: (m) => {
+      const text = typeof m === 'function' ? m() : m;
+      log.error(text);
+      onError(`${ns}${text}`);
+    },
+    child: (child) =>
+      reportingErrors(log.child(child), onError, namespace === undefined ? child : `${namespace}:${child}`),
+  };
+}

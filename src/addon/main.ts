@@ -1,14 +1,12 @@
 #!/usr/bin/env node
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { startBridge } from '../cli/run.js';
-import { waitForSignal } from '../cli/signals.js';
+import { runUntilSignal } from '../app/run.js';
 import { describeConfig } from '../config/config.js';
 import { loadConfig } from '../config/load.js';
 import { createLogger, LOG_LEVELS, type LogLevel } from '../log.js';
-import { ingressUrl } from '../mqtt/discovery.js';
 import { VERSION } from '../version.js';
-import { fetchMqttService, fetchSelfInfo, mqttServiceUrl } from './supervisor.js';
+import { fetchMqttService, fetchSelfInfo, ingressUrl, mqttServiceUrl } from './supervisor.js';
 
 /**
  * The add-on's start-up inside the container. Options come from /data/options.json (written by the
@@ -125,19 +123,12 @@ async function main(): Promise<number> {
     return 1;
   }
   log.info(describeConfig(config));
-  let running: Awaited<ReturnType<typeof startBridge>>;
-  try {
-    running = await startBridge(config, log);
-    if (configurationUrl !== undefined) running.bridge.setDiscoveryContext({ configurationUrl });
-  } catch (error) {
-    // An unreadable CA file or a serial driver that does not load: one line in the Log tab, not a stack.
-    log.error(`could not start / Start fehlgeschlagen: ${(error as Error).message}`);
-    return 1;
-  }
-  const signal = await waitForSignal();
-  log.info(`${signal}: publishing offline and stopping`);
-  await running.stop();
-  return 0;
+  // A start that fails (an unreadable CA file, a serial driver that does not load) is one line in the Log tab.
+  return runUntilSignal(config, log, {
+    configurationUrl,
+    startFailed: 'could not start / Start fehlgeschlagen',
+    stopping: 'publishing offline and stopping',
+  });
 }
 
 process.exitCode = await main();

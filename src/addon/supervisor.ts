@@ -92,3 +92,8 @@ export async function fetchSelfInfo(
 export function mqttServiceUrl(service: MqttService): string {
   return `${service.ssl === true ? 'mqtts' : 'mqtt'}://${service.host}:${service.port}`;
 }
+
+/** The device page's link to an add-on's ingress page, as Home Assistant's own integrations write it. */
+export function ingressUrl(addonSlug: string): string {
+  return `homeassistant://hassio/ingress/${addonSlug}`;
+}

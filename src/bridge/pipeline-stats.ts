@@ -6,9 +6,8 @@ export type PipelineStats = {
   bytesDiscarded: number;
   framesValid: number;
   telegramsReassembled: number;
+  /** Telegrams accepted and handed to the outputs (the MQTT sink counts what it published: Delivery). */
   telegramsDecoded: number;
-  /** Telegrams whose values went out to a connected broker. */
-  telegramsPublished: number;
   telegramsRejected: number;
   valuesWithheld: number;
   rejectedByCode: Partial<Record<ErrorCode, number>>;
@@ -25,7 +24,6 @@ export function emptyStats(): PipelineStats {
     framesValid: 0,
     telegramsReassembled: 0,
     telegramsDecoded: 0,
-    telegramsPublished: 0,
     telegramsRejected: 0,
     valuesWithheld: 0,
     rejectedByCode: {},

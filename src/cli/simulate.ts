@@ -1,5 +1,6 @@
 import { createWriteStream } from 'node:fs';
 import { createServer, type Socket } from 'node:net';
+import { waitForSignal } from '../app/signals.js';
 import { PUSH_LAYOUTS, type PushLayout } from '../encode/push-layouts.js';
 import { isMeterError } from '../errors.js';
 import { parseKey } from '../key.js';
@@ -7,7 +8,6 @@ import { MeterSimulator } from '../simulator/meter-simulator.js';
 import { openPtyPair, ptyTarget } from '../simulator/pty-pair.js';
 import { parseCommandArgs, UsageError } from './args.js';
 import type { CliIo } from './io.js';
-import { waitForSignal } from './signals.js';
 
 export const SIMULATE_USAGE = `Usage: smartmeter-bridge simulate --key HEX [--layout ksm-west|ksm-west-1phase|evn|t210d]
                                  (--pty | --tcp-listen PORT | --out FILE) [--interval SECONDS] [--count N]

@@ -4,8 +4,7 @@ import { type Connection, callService, type HassEventBase } from 'home-assistant
 import type { Bridge } from '../bridge/bridge.js';
 import type { Logger } from '../log.js';
 import type { ValueKey } from '../meter/value-keys.js';
-import { type DiscoveryLanguage, discoveryLanguage, discoveryObjectId } from '../mqtt/discovery.js';
-import type { LiveState } from '../web/live-state.js';
+import { type DiscoveryLanguage, discoveryLanguage, discoveryObjectId } from '../meter/value-names.js';
 import { type EnergyPrefs, type GridEntities, mergeGrid } from './energy-prefs.js';
 import { connectToHomeAssistant } from './ha-connection.js';
 import {
@@ -35,6 +34,14 @@ export type HaIntegrationOptions = {
   readonly stateDir: string;
   readonly problemAfterMs?: number;
   readonly pollMs?: number;
+};
+
+/** What Home Assistant said that other parts show; the app passes them on (the page, MQTT discovery). */
+export type HaFindings = {
+  /** The entity ids Home Assistant gave our sensors, by value key, whenever they change. */
+  readonly entities?: (entities: Readonly<Record<string, string>>) => void;
+  /** Home Assistant's language, as the entity names' language, whenever it changes. */
+  readonly language?: (language: DiscoveryLanguage) => void;
 };
 
 type RegistryEntry = { entity_id: string; unique_id?: string | null; platform: string };
@@ -70,9 +77,9 @@ export class HaIntegration {
 
   constructor(
     private readonly bridge: Bridge,
-    private readonly live: LiveState | undefined,
     private readonly options: HaIntegrationOptions,
     private readonly log: Logger,
+    private readonly findings: HaFindings = {},
   ) {
     this.energySettled = existsSync(join(options.stateDir, STATE_FILE));
     bridge.listen({
@@ -162,7 +169,7 @@ export class HaIntegration {
     return connection;
   }
 
-  /** Home Assistant's language → the entity names' language; the bridge re-sends discovery once if it changed. */
+  /** Home Assistant's language → the entity names' language; discovery is sent again once if it changed. */
   private async readLanguage(connection: Connection): Promise<void> {
     await this.safely(async () => {
       const config = await connection.sendMessagePromise<{ language?: unknown }>({ type: 'get_config' });
@@ -172,7 +179,7 @@ export class HaIntegration {
       this.log.info(
         `Home Assistant's language is ${String(config.language)}: entity names in ${language === 'de' ? 'German' : 'English'}`,
       );
-      this.bridge.setDiscoveryContext({ language });
+      this.findings.language?.(language);
     });
   }
 
@@ -235,7 +242,7 @@ export class HaIntegration {
   private setEntities(found: Record<string, string>): void {
     if (JSON.stringify(found) !== JSON.stringify(this.entities)) {
       this.entities = found;
-      this.live?.setEntities(found);
+      this.findings.entities?.(found);
     }
     this.energyDashboardIfReady();
   }

@@ -25,3 +25,27 @@ export const VALUE_NAMES: Readonly<Record<ValueKey, { readonly en: string; reado
   meter_id: { en: 'Meter number', de: 'Zählernummer' },
   device_name: { en: 'Logical device name', de: 'Logischer Gerätename' },
 };
+
+/** The languages entity names are published in; Home Assistant's own language picks one (see discoveryLanguage). */
+export type DiscoveryLanguage = 'en' | 'de';
+
+/** Home Assistant's language (`get_config` → `language`, e.g. `de`, `de-AT`, `en-GB`) → the names to publish. */
+export function discoveryLanguage(haLanguage: string | undefined): DiscoveryLanguage {
+  return /^de(-|_|$)/i.test(haLanguage ?? '') ? 'de' : 'en';
+}
+
+/**
+ * The meter's object id in Home Assistant, `smartmeter_<meter number>`: its discovery topic and device
+ * identifier, and the start of its entities' unique ids (by which the Home Assistant side finds them).
+ */
+export function discoveryObjectId(meterId: string): string {
+  return `smartmeter_${slug(meterId)}`;
+}
+
+/** `[a-zA-Z0-9_-]` only in topic ids; lower-case and `_` in entity ids. */
+function slug(text: string): string {
+  return text
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '_')
+    .replace(/^_+|_+$/g, '');
+}

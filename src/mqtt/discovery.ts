@@ -1,6 +1,6 @@
 import { ERROR_CODES } from '../errors.js';
 import { VALUE_KEYS, type ValueKey, type ValueKeySpec } from '../meter/value-keys.js';
-import { VALUE_NAMES } from '../meter/value-names.js';
+import { type DiscoveryLanguage, discoveryObjectId, VALUE_NAMES } from '../meter/value-names.js';
 import { VERSION } from '../version.js';
 import { type DiagnosticName, diagnosticTopic, stateTopic, statusTopic } from './topics.js';
 
@@ -15,9 +15,6 @@ import { type DiagnosticName, diagnosticTopic, stateTopic, statusTopic } from '.
  * (test/addon/addon-files.test.ts holds the three equal).
  */
 export const SUPPORT_URL = 'https://github.com/smartmeter-bridge/smartmeter-bridge';
-
-/** The languages entity names are published in; Home Assistant's own language picks one (see discoveryLanguage). */
-export type DiscoveryLanguage = 'en' | 'de';
 
 /** What Home Assistant and the Supervisor tell the bridge about where it runs, beyond the meter's telegrams. */
 export type DiscoveryContext = {
@@ -88,16 +85,6 @@ const DIAGNOSTIC_NAMES: Readonly<Record<DiagnosticName, { readonly en: string; r
 /** What `last_error` can say: an error code of errors.ts, or `none` before the first error. */
 export const LAST_ERROR_OPTIONS: readonly string[] = [...ERROR_CODES, 'none'];
 
-/** Home Assistant's language (`get_config` → `language`, e.g. `de`, `de-AT`, `en-GB`) → the names to publish. */
-export function discoveryLanguage(haLanguage: string | undefined): DiscoveryLanguage {
-  return /^de(-|_|$)/i.test(haLanguage ?? '') ? 'de' : 'en';
-}
-
-/** The device page's link to an add-on's ingress page, as Home Assistant's own integrations write it. */
-export function ingressUrl(addonSlug: string): string {
-  return `homeassistant://hassio/ingress/${addonSlug}`;
-}
-
 /**
  * The model part of a COSEM logical device name (0-0:42.0.0): three letters of manufacturer (the FLAG id)
  * and the manufacturer's model code, with the serial number that follows taken off. Kaifa writes
@@ -121,22 +108,10 @@ export function modelIdOf(deviceName: string | undefined, meterId: string): stri
   return model;
 }
 
-/** `[a-zA-Z0-9_-]` only in topic ids; lower-case and `_` in entity ids. */
-export function slug(text: string): string {
-  return text
-    .toLowerCase()
-    .replace(/[^a-z0-9]+/g, '_')
-    .replace(/^_+|_+$/g, '');
-}
-
 export function manufacturerOf(systemTitle: string | undefined): string | undefined {
   if (systemTitle === undefined) return undefined;
   const flag = Buffer.from(systemTitle.slice(0, 6), 'hex').toString('latin1');
   return MANUFACTURERS[flag];
-}
-
-export function discoveryObjectId(meterId: string): string {
-  return `smartmeter_${slug(meterId)}`;
 }
 
 export function buildDiscovery(input: DiscoveryInput): DiscoveryMessage {

@@ -3,10 +3,11 @@ import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import type { Logger } from '../log.js';
 import { type Backoff, backoffDelay, DEFAULT_BACKOFF } from '../source/byte-source.js';
 import { StillTrying } from '../source/retry.js';
+import type { Publisher, PublisherEvents, PublishOptions } from './publisher.js';
 
 /**
  * The MQTT connection (MQTT.js v5). It never blocks the data path: while the broker is down, publish()
- * drops the message instead of queueing it, because the bridge re-publishes the latest state and the
+ * drops the message instead of queueing it, because the MQTT sink re-publishes the latest state and the
  * discovery as soon as the connection is back (onConnected). The availability topic is the last will,
  * so the broker itself says `offline` when the bridge dies.
  */
@@ -23,15 +24,7 @@ export type MqttPublisherOptions = {
   readonly backoff?: Backoff;
 };
 
-export type MqttEvents = {
-  /** Connected (first time or again): publish availability, discovery and the latest state now. */
-  onConnected(): void;
-  onBirth(): void;
-};
-
-export type PublishOptions = { readonly retain: boolean; readonly qos?: 0 | 1 };
-
-export class MqttPublisher {
+export class MqttPublisher implements Publisher {
   private client: MqttClient | undefined;
   private attempt = 0;
   private everConnected = false;
@@ -48,7 +41,7 @@ export class MqttPublisher {
     return this.client?.connected === true;
   }
 
-  start(events: MqttEvents): void {
+  start(events: PublisherEvents): void {
     const o = this.options;
     const backoff = o.backoff ?? DEFAULT_BACKOFF;
     const clientOptions: IClientOptions = {

@@ -1,4 +1,5 @@
 import type { Bridge } from '../bridge/bridge.js';
+import type { Delivery } from '../bridge/delivery.js';
 import type { Telegram } from '../meter/meter-model.js';
 import { VALUE_KEYS } from '../meter/value-keys.js';
 
@@ -23,7 +24,10 @@ const escapeLabel = (text: string): string =>
 export class PrometheusMetrics {
   private last: Telegram | undefined;
 
-  constructor(private readonly bridge: Bridge) {
+  constructor(
+    private readonly bridge: Bridge,
+    private readonly delivery: Delivery,
+  ) {
     bridge.listen({ telegram: (t) => (this.last = t) });
   }
 
@@ -71,7 +75,7 @@ export class PrometheusMetrics {
     ]);
     metric('smartmeter_bridge_telegrams_total', 'counter', 'telegrams decoded', [['', s.telegramsDecoded]]);
     metric('smartmeter_bridge_telegrams_published_total', 'counter', 'telegrams published to MQTT', [
-      ['', s.telegramsPublished],
+      ['', this.delivery.telegramsPublished],
     ]);
     const rejects = Object.entries(s.rejectedByCode).map(([code, n]): [string, number] => [
       `{code="${code}"}`,
@@ -84,7 +88,7 @@ export class PrometheusMetrics {
       rejects.length > 0 ? rejects : [['{code="none"}', 0]],
     );
     metric('smartmeter_bridge_mqtt_reconnects_total', 'counter', 'MQTT reconnect attempts', [
-      ['', this.bridge.mqttReconnects],
+      ['', this.delivery.reconnects],
     ]);
     metric(
       'smartmeter_bridge_serial_reconnects_total',
@@ -93,7 +97,7 @@ export class PrometheusMetrics {
       [['', s.sourceReconnects]],
     );
     metric('smartmeter_bridge_mqtt_connected', 'gauge', '1 while connected to the MQTT broker', [
-      ['', this.bridge.mqttConnected ? 1 : 0],
+      ['', this.delivery.connected ? 1 : 0],
     ]);
     return `${out.join('\n')}\n`;
   }

@@ -1,4 +1,5 @@
 import type { Bridge } from '../bridge/bridge.js';
+import type { Delivery } from '../bridge/delivery.js';
 import type { PipelineStats } from '../bridge/pipeline-stats.js';
 import { type TelegramJson, telegramToJson } from '../decoder/telegram-json.js';
 import type { ErrorCode } from '../errors.js';
@@ -20,9 +21,6 @@ const RAW_BYTES = 64 * 1024;
 
 /** Codes with which the guard drops a whole decoded telegram (as opposed to single values). */
 const GUARD_DROPS: readonly ErrorCode[] = ['COUNTER_REPLAY', 'ENERGY_DECREASED', 'IMPLAUSIBLE'];
-
-/** Codes of frames that never became a telegram. */
-const FRAME_CODES: readonly ErrorCode[] = ['CHECKSUM', 'FRAME_INVALID', 'SEGMENT_MISSING'];
 
 /** [received at (ms), power import (W), power export (W)]; null where the telegram had no such value. */
 export type HistoryPoint = readonly [number, number | null, number | null];
@@ -57,11 +55,14 @@ export type TelegramCounts = {
   readonly dropped: number;
 };
 
+/** The pipeline's counters, and the MQTT output's count of what it published. */
+export type SnapshotStats = PipelineStats & { readonly telegramsPublished: number };
+
 export type Snapshot = {
   readonly type: 'snapshot';
   readonly source: string;
   readonly mqttConnected: boolean;
-  readonly stats: PipelineStats;
+  readonly stats: SnapshotStats;
   readonly counts: TelegramCounts;
   readonly telegram: TelegramJson | null;
   readonly history: readonly HistoryPoint[];
@@ -83,30 +84,34 @@ export class LiveState {
   private readonly raw = new Uint8Array(RAW_BYTES);
   private rawEnd = 0;
   private rawFull = false;
-  private entities: Record<string, string> = {};
+  private entities: Readonly<Record<string, string>> = {};
   private readonly listeners = new Set<() => void>();
 
+  /**
+   * `delivery` is the MQTT output's: it must listen to the bridge before this (the app adds it first), so
+   * that its count says whether the telegram at hand was published.
+   */
   constructor(
     private readonly bridge: Bridge,
+    private readonly delivery: Delivery,
     private readonly now: () => number = Date.now,
   ) {
-    this.publishedSeen = bridge.stats.telegramsPublished;
+    this.publishedSeen = delivery.telegramsPublished;
     bridge.listen({
       bytes: (chunk) => this.keepRaw(chunk),
       reassembled: (frames) => {
-        // The bridge settles a telegram synchronously, right after this event: `telegram` or `rejected`.
-        // Neither means the guard held it (a meter's first telegram, until the next confirms its number).
-        this.settleHeld();
-        const pending: Pending = { at: this.now(), frames: frames.map((f) => f.raw) };
-        this.pending = pending;
-        queueMicrotask(() => {
-          if (this.pending === pending) this.settleHeld();
-        });
+        // The bridge settles a telegram synchronously, right after this event: `telegram`, `held` or `rejected`.
+        this.pending = { at: this.now(), frames: frames.map((f) => f.raw) };
+      },
+      held: () => {
+        if (this.pending === undefined) return;
+        this.held++;
+        this.settle('held', undefined);
       },
       telegram: (t) => {
-        const stats = this.bridge.stats;
-        const published = stats.telegramsPublished > this.publishedSeen;
-        this.publishedSeen = stats.telegramsPublished;
+        const count = this.delivery.telegramsPublished;
+        const published = count > this.publishedSeen;
+        this.publishedSeen = count;
         this.telegram = telegramToJson(t);
         const pIn = t.values.power_in;
         const pOut = t.values.power_out;
@@ -121,11 +126,7 @@ export class LiveState {
           totalsPending: t.values.energy_in === undefined && t.values.energy_out === undefined,
         });
       },
-      rejected: (error) => {
-        // A frame-level error belongs to no reassembled telegram: one still pending was held.
-        if (FRAME_CODES.includes(error.code)) this.settleHeld();
-        this.settle(error.code, error.message);
-      },
+      rejected: (error) => this.settle(error.code, error.message),
     });
   }
 
@@ -135,7 +136,7 @@ export class LiveState {
     return () => this.listeners.delete(listener);
   }
 
-  setEntities(entities: Record<string, string>): void {
+  setEntities(entities: Readonly<Record<string, string>>): void {
     this.entities = entities;
     this.changed();
   }
@@ -151,8 +152,8 @@ export class LiveState {
     return {
       type: 'snapshot',
       source: this.bridge.sourceDescription,
-      mqttConnected: this.bridge.mqttConnected,
-      stats: this.bridge.stats,
+      mqttConnected: this.delivery.connected,
+      stats: { ...this.bridge.stats, telegramsPublished: this.delivery.telegramsPublished },
       counts: this.counts(),
       telegram: this.telegram,
       history: this.history,
@@ -164,7 +165,7 @@ export class LiveState {
 
   private counts(): TelegramCounts {
     const stats = this.bridge.stats;
-    const published = stats.telegramsPublished;
+    const published = this.delivery.telegramsPublished;
     // Accepted telegrams are counted as decoded; those not published found the broker disconnected.
     const unsent = Math.max(0, stats.telegramsDecoded - published);
     let dropped = 0;
@@ -178,12 +179,6 @@ export class LiveState {
     let drop = Math.max(0, this.history.length - HISTORY_POINTS);
     while (drop < this.history.length && (this.history[drop]?.[0] ?? 0) < oldest) drop++;
     if (drop > 0) this.history.splice(0, drop);
-  }
-
-  private settleHeld(): void {
-    if (this.pending === undefined) return;
-    this.held++;
-    this.settle('held', undefined);
   }
 
   private settle(

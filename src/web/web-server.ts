@@ -4,9 +4,9 @@ import { BlockList, isIP } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
 import type { Bridge } from '../bridge/bridge.js';
+import { type Delivery, NO_DELIVERY } from '../bridge/delivery.js';
 import type { Logger } from '../log.js';
 import { http } from '../net/node-http.js';
-import { PrometheusMetrics } from '../sinks/prometheus.js';
 import { LiveState } from './live-state.js';
 import { PAGE } from './page.js';
 
@@ -30,7 +30,14 @@ export type WebServerOptions = {
   readonly captureFile: string | undefined;
   /** The only peer addresses answered (IP addresses; IPv4-mapped IPv6 peers count as IPv4); absent: every peer. */
   readonly allowedPeers?: readonly string[] | undefined;
+  /** What the MQTT output delivered, for the page's last step; absent: no broker. */
+  readonly delivery?: Delivery | undefined;
+  /** `/metrics` (Prometheus, sinks/prometheus.ts, handed in by the app); absent: 404. */
+  readonly metrics?: MetricsText | undefined;
 };
+
+/** Something that renders the Prometheus text exposition. */
+export type MetricsText = { render(): string };
 
 /** Pushes at most this often, however fast telegrams arrive (a replay may be fast). */
 const PUSH_INTERVAL_MS = 250;
@@ -41,8 +48,7 @@ export async function startWebServer(
   log: Logger,
 ): Promise<WebServer> {
   const peers = peerFilter(options.allowedPeers);
-  const live = new LiveState(bridge);
-  const metrics = new PrometheusMetrics(bridge);
+  const live = new LiveState(bridge, options.delivery ?? NO_DELIVERY);
   const sockets = new WebSocketServer({ noServer: true, maxPayload: 1024 });
 
   // A refused peer or page is logged once each (bounded), not once per request.
@@ -78,7 +84,7 @@ export async function startWebServer(
       response.writeHead(403, { 'content-type': 'text/plain' }).end('forbidden');
       return;
     }
-    route(request, response, live, metrics, options);
+    route(request, response, live, options);
   });
   server.on('upgrade', (request, socket, head) => {
     if (!peerAllowed(request) || !hostAllowed(request)) {
@@ -201,7 +207,6 @@ function route(
   request: IncomingMessage,
   response: ServerResponse,
   live: LiveState,
-  metrics: PrometheusMetrics,
   options: WebServerOptions,
 ): void {
   const path = pathOf(request);
@@ -216,9 +221,10 @@ function route(
         .end(PAGE);
       return;
     case '/metrics':
+      if (options.metrics === undefined) break;
       response
         .writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' })
-        .end(metrics.render());
+        .end(options.metrics.render());
       return;
     case '/health':
       response.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"ok"}');
@@ -245,9 +251,8 @@ function route(
       }
       return;
     }
-    default:
-      response.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
   }
+  response.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
 }
 
 function isLoopback(host: string): boolean {

@@ -5,6 +5,7 @@ import { encodeMeterTelegram } from '../../src/encode/meter-telegram.js';
 import type { MeterRegisters, PushInput } from '../../src/encode/push-layouts.js';
 import { createLogger } from '../../src/log.js';
 import { MqttPublisher } from '../../src/mqtt/mqtt-publisher.js';
+import { MqttSink } from '../../src/mqtt/mqtt-sink.js';
 import { followUpOf } from '../support/follow-up.js';
 import { BROKER_PASSWORD, BROKER_USER, type Mosquitto, startMosquitto } from '../support/mosquitto.js';
 import { MqttRecorder } from '../support/mqtt-recorder.js';
@@ -13,8 +14,8 @@ import { concatBytes, framesOf, hex, VECTORS, type Vector } from '../support/vec
 import { until } from '../support/wait.js';
 
 /**
- * The bridge against a real Mosquitto with a password file: what it publishes, message by message, and
- * how it behaves when the broker goes away and comes back.
+ * The bridge and its MQTT sink against a real Mosquitto with a password file: what it publishes, message by
+ * message, and how it behaves when the broker goes away and comes back.
  */
 
 const AUTH = { username: BROKER_USER, password: BROKER_PASSWORD };
@@ -25,20 +26,20 @@ const VKW_KEY = hex(VKW.key_hex as string);
 type Harness = { bridge: Bridge; source: PushSource; logLines: string[]; prefix: string };
 
 let broker: Mosquitto;
-const running: Bridge[] = [];
+const running: { stop(): Promise<void> }[] = [];
 const recorders: MqttRecorder[] = [];
 
 before(async () => {
   broker = await startMosquitto();
 });
 after(async () => {
-  for (const bridge of running) await bridge.stop();
+  for (const harness of running) await harness.stop();
   for (const recorder of recorders) await recorder.close();
   await broker.stop();
 });
 
 let harnessCount = 0;
-function startBridge(options: Partial<BridgeOptions> & { keys: BridgeOptions['keys'] }): Harness {
+function startBridge(options: { keys: BridgeOptions['keys']; staleTimeoutS?: number }): Harness {
   const prefix = `test${++harnessCount}/smart_meter`;
   const logLines: string[] = [];
   const log = createLogger({ level: 'info', writer: { write: (line) => logLines.push(line) } });
@@ -55,19 +56,26 @@ function startBridge(options: Partial<BridgeOptions> & { keys: BridgeOptions['ke
     },
     log.child('mqtt'),
   );
-  const bridge = new Bridge(
+  const bridge = new Bridge({ keys: options.keys, logConsole: false }, { source, log });
+  const sink = new MqttSink(
+    bridge,
+    mqtt,
     {
       topicPrefix: prefix,
       discoveryPrefix: `ha${harnessCount}`,
       discovery: true,
-      staleTimeoutS: 30,
-      logConsole: false,
-      ...options,
+      staleTimeoutS: options.staleTimeoutS ?? 30,
     },
-    { source, mqtt, log },
+    log,
   );
+  sink.start();
   bridge.start();
-  running.push(bridge);
+  running.push({
+    stop: async () => {
+      await bridge.stop();
+      await sink.stop();
+    },
+  });
   return { bridge, source, logLines, prefix };
 }
 

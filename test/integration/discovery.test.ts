@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { Bridge, type BridgeOptions } from '../../src/bridge/bridge.js';
+import { ingressUrl } from '../../src/addon/supervisor.js';
+import { Bridge } from '../../src/bridge/bridge.js';
 import type { DlmsValue } from '../../src/dlms/axdr.js';
 import { encodeAxdr } from '../../src/encode/axdr-encoder.js';
 import {
@@ -16,8 +17,9 @@ import {
 } from '../../src/encode/telegram-encoder.js';
 import { ERROR_CODES } from '../../src/errors.js';
 import { createLogger } from '../../src/log.js';
-import { ingressUrl, SUPPORT_URL } from '../../src/mqtt/discovery.js';
+import { SUPPORT_URL } from '../../src/mqtt/discovery.js';
 import { MqttPublisher } from '../../src/mqtt/mqtt-publisher.js';
+import { MqttSink, type MqttSinkOptions } from '../../src/mqtt/mqtt-sink.js';
 import { BROKER_PASSWORD, BROKER_USER, type Mosquitto, startMosquitto } from '../support/mosquitto.js';
 import { MqttRecorder } from '../support/mqtt-recorder.js';
 import { PushSource } from '../support/push-source.js';
@@ -55,7 +57,7 @@ type Config = {
 };
 
 type Harness = {
-  bridge: Bridge;
+  mqtt: MqttSink;
   source: PushSource;
   recorder: MqttRecorder;
   prefix: string;
@@ -66,7 +68,7 @@ type Harness = {
 };
 
 let harnesses = 0;
-async function start(options: Partial<BridgeOptions> = {}, now?: () => number): Promise<Harness> {
+async function start(options: Partial<MqttSinkOptions> = {}, now?: () => number): Promise<Harness> {
   const n = ++harnesses;
   const prefix = `disc${n}/smart_meter`;
   const discoveryPrefix = `hadisc${n}`;
@@ -86,27 +88,28 @@ async function start(options: Partial<BridgeOptions> = {}, now?: () => number): 
     log,
   );
   const bridge = new Bridge(
-    {
-      keys: { encryptionKey: KEY },
-      topicPrefix: prefix,
-      discoveryPrefix,
-      discovery: true,
-      staleTimeoutS: 30,
-      logConsole: false,
-      ...options,
-    },
-    { source, mqtt, log, ...(now === undefined ? {} : { now }) },
+    { keys: { encryptionKey: KEY }, logConsole: false },
+    { source, log, ...(now === undefined ? {} : { now }) },
   );
+  const sink = new MqttSink(
+    bridge,
+    mqtt,
+    { topicPrefix: prefix, discoveryPrefix, discovery: true, staleTimeoutS: 30, ...options },
+    log,
+    now,
+  );
+  sink.start();
   bridge.start();
   stops.push(async () => {
     await bridge.stop();
+    await sink.stop();
     await recorder.close();
   });
   // The retained `offline` says the bridge is connected: telegrams pushed from here on are published.
   await recorder.waitFor((m) => m.topic === `${prefix}/status`);
   const discoveryTopic = `${discoveryPrefix}/device/${OBJECT_ID}/config`;
   return {
-    bridge,
+    mqtt: sink,
     source,
     recorder,
     prefix,
@@ -195,12 +198,12 @@ describe('Home Assistant discovery → Mosquitto', () => {
     assert.equal(english.components['energy_in']?.['name'], 'Energy import');
     assert.equal('configuration_url' in english.device, false, 'no page known yet');
 
-    // What the HA integration and the add-on's start-up tell the bridge.
+    // What the HA integration and the add-on's start-up tell discovery (the app passes it on).
     const url = ingressUrl('a1b2c3d4_smartmeter_bridge');
-    h.bridge.setDiscoveryContext({ language: 'de', configurationUrl: url });
+    h.mqtt.setDiscoveryContext({ language: 'de', configurationUrl: url });
     await h.recorder.waitFor((m) => m.topic === h.discoveryTopic && m.payload.includes('Energie Bezug'));
     // Told the same again, and more telegrams: nothing new to say, so nothing is sent.
-    h.bridge.setDiscoveryContext({ language: 'de', configurationUrl: url });
+    h.mqtt.setDiscoveryContext({ language: 'de', configurationUrl: url });
     h.source.push(telegram(202), telegram(203));
     await h.published(203);
     const discoveries = h.discoveries();
@@ -246,7 +249,7 @@ describe('Home Assistant discovery → Mosquitto', () => {
     const fastConfig = fast.discoveries()[0] as Config;
     assert.equal(fastConfig.components['energy_in']?.['expire_after'], 30);
     assert.equal(fastConfig.components['voltage_l1']?.['expire_after'], 30);
-    assert.equal(fast.bridge.staleAfterS, 30);
+    assert.equal(fast.mqtt.staleAfterS, 30);
 
     const slow = await start({}, () => clock);
     slow.source.push(telegram(500));
@@ -256,6 +259,6 @@ describe('Home Assistant discovery → Mosquitto', () => {
     const slowConfig = slow.discoveries()[0] as Config;
     // 30 s would make every sensor unavailable for half of each minute.
     assert.equal(slowConfig.components['energy_in']?.['expire_after'], 180);
-    assert.equal(slow.bridge.staleAfterS, 180, 'and the bridge says offline only after as long');
+    assert.equal(slow.mqtt.staleAfterS, 180, 'and the bridge says offline only after as long');
   });
 });

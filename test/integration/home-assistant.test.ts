@@ -3,6 +3,8 @@ import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
+import { Bridge } from '../../src/bridge/bridge.js';
+import { NO_DELIVERY } from '../../src/bridge/delivery.js';
 import { encodeMeterTelegram } from '../../src/encode/meter-telegram.js';
 import { HaIntegration } from '../../src/ha/ha-integration.js';
 import { createLogger } from '../../src/log.js';
@@ -12,7 +14,6 @@ import {
   REAL_HA_COMMANDS,
   startFakeHomeAssistant,
 } from '../support/fake-home-assistant.js';
-import { bridgeWithoutBroker } from '../support/offline-bridge.js';
 import { PushSource } from '../support/push-source.js';
 import { concatBytes } from '../support/vectors.js';
 import { until } from '../support/wait.js';
@@ -97,13 +98,15 @@ async function setup(options: {
   const log: string[] = [];
   const logger = createLogger({ level: 'debug', writer: { write: (l) => log.push(l) } });
   const source = new PushSource();
-  // No broker: this test is about Home Assistant's API, and MQTT being down must not matter to it.
-  const bridge = bridgeWithoutBroker(options.bridgeKey ?? KEY, source, logger);
-  const live = new LiveState(bridge);
+  // No MQTT at all: this test is about Home Assistant's API.
+  const bridge = new Bridge(
+    { keys: { encryptionKey: options.bridgeKey ?? KEY }, logConsole: false },
+    { source, log: logger },
+  );
+  const live = new LiveState(bridge, NO_DELIVERY);
   const stateDir = options.stateDir ?? mkdtempSync(join(tmpdir(), 'ha-state-'));
   const integration = new HaIntegration(
     bridge,
-    live,
     {
       hassUrl: ha.url,
       token: options.token ?? TOKEN,
@@ -113,6 +116,8 @@ async function setup(options: {
       pollMs: 50,
     },
     logger,
+    // What the app does with the entity ids: the page shows them.
+    { entities: (entities) => live.setEntities(entities) },
   );
   bridge.start();
   integration.start();

@@ -3,11 +3,11 @@ import { mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
+import { Bridge } from '../../src/bridge/bridge.js';
 import { encodeMeterTelegram } from '../../src/encode/meter-telegram.js';
 import type { LocalTime } from '../../src/encode/push-layouts.js';
-import { createLogger } from '../../src/log.js';
+import { createLogger, silentLogger } from '../../src/log.js';
 import { InfluxWriter } from '../../src/sinks/influx-writer.js';
-import { bridgeWithoutBroker } from '../support/offline-bridge.js';
 import { PushSource } from '../support/push-source.js';
 import { concatBytes } from '../support/vectors.js';
 import { startVictoriaMetrics, type VictoriaMetrics } from '../support/victoria-metrics.js';
@@ -78,7 +78,10 @@ describe('InfluxDB v2 output', () => {
     const queueDir = mkdtempSync(join(tmpdir(), 'influx-queue-'));
     const logLines: string[] = [];
     const source = new PushSource();
-    const bridge = bridgeWithoutBroker(KEY, source);
+    const bridge = new Bridge(
+      { keys: { encryptionKey: KEY }, logConsole: false },
+      { source, log: silentLogger },
+    );
     const writer = new InfluxWriter(
       bridge,
       {

@@ -4,11 +4,13 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
+import { Bridge } from '../../src/bridge/bridge.js';
+import { NO_DELIVERY } from '../../src/bridge/delivery.js';
 import { silentLogger } from '../../src/log.js';
+import { PrometheusMetrics } from '../../src/sinks/prometheus.js';
 import { startWebServer } from '../../src/web/web-server.js';
 import { followUpOf } from '../support/follow-up.js';
 import { freePort } from '../support/mosquitto.js';
-import { bridgeWithoutBroker } from '../support/offline-bridge.js';
 import { PushSource } from '../support/push-source.js';
 import { concatBytes, framesOf, hex, VECTORS, type Vector } from '../support/vectors.js';
 import { untilValue } from '../support/wait.js';
@@ -26,11 +28,16 @@ describe('Prometheus /metrics', () => {
   }, async () => {
     const vkw = VECTORS[5] as Vector;
     const source = new PushSource();
-    const bridge = bridgeWithoutBroker(hex(vkw.key_hex as string), source);
+    const bridge = new Bridge(
+      { keys: { encryptionKey: hex(vkw.key_hex as string) }, logConsole: false },
+      { source, log: silentLogger },
+    );
+    // The app hands the page its metrics; no MQTT output here.
+    const metrics = new PrometheusMetrics(bridge, NO_DELIVERY);
     bridge.start();
     const web = await startWebServer(
       bridge,
-      { port: 0, host: '127.0.0.1', captureFile: undefined },
+      { port: 0, host: '127.0.0.1', captureFile: undefined, metrics },
       silentLogger,
     );
     cleanups.push(async () => {

@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { buildDiscovery, discoveryLanguage, ingressUrl, modelIdOf } from '../../src/mqtt/discovery.js';
+import { ingressUrl } from '../../src/addon/supervisor.js';
+import { discoveryLanguage } from '../../src/meter/value-names.js';
+import { buildDiscovery, modelIdOf } from '../../src/mqtt/discovery.js';
 import { VECTORS } from '../support/vectors.js';
 
 describe('discovery: what the device says about itself', () => {

@@ -3,7 +3,8 @@ import { describe, it } from 'node:test';
 import { Bridge } from '../../src/bridge/bridge.js';
 import { encodeMeterTelegram } from '../../src/encode/meter-telegram.js';
 import { createLogger } from '../../src/log.js';
-import type { MqttEvents, MqttPublisher } from '../../src/mqtt/mqtt-publisher.js';
+import { MqttSink } from '../../src/mqtt/mqtt-sink.js';
+import { FakePublisher } from '../support/fake-publisher.js';
 import { PushSource } from '../support/push-source.js';
 import { concatBytes, hex } from '../support/vectors.js';
 
@@ -47,47 +48,21 @@ function telegram(frameCounter: number): Uint8Array {
   );
 }
 
-/** A broker connection the test opens by hand. */
-class FakeMqtt {
-  connected = false;
-  readonly reconnects = 0;
-  readonly published: { topic: string; payload: string }[] = [];
-  private events: MqttEvents | undefined;
-  start(events: MqttEvents): void {
-    this.events = events;
-  }
-  connect(): void {
-    this.connected = true;
-    this.events?.onConnected();
-  }
-  publish(topic: string, payload: string): boolean {
-    if (!this.connected) return false;
-    this.published.push({ topic, payload });
-    return true;
-  }
-  async stop(): Promise<void> {}
-}
-
-describe('bridge: discovery in the log', () => {
+describe('MQTT sink: discovery in the log', () => {
   it('says published when the broker has it, with the entities counted in the payload', async () => {
-    const mqtt = new FakeMqtt();
+    // A broker connection the test opens by hand.
+    const mqtt = new FakePublisher(false);
     const source = new PushSource();
     const lines: string[] = [];
-    const bridge = new Bridge(
-      {
-        keys: { encryptionKey: KEY },
-        topicPrefix: 'log',
-        discoveryPrefix: 'homeassistant',
-        discovery: true,
-        staleTimeoutS: 30,
-        logConsole: false,
-      },
-      {
-        source,
-        mqtt: mqtt as unknown as MqttPublisher,
-        log: createLogger({ level: 'info', writer: { write: (l) => lines.push(l) } }),
-      },
+    const log = createLogger({ level: 'info', writer: { write: (l) => lines.push(l) } });
+    const bridge = new Bridge({ keys: { encryptionKey: KEY }, logConsole: false }, { source, log });
+    const sink = new MqttSink(
+      bridge,
+      mqtt,
+      { topicPrefix: 'log', discoveryPrefix: 'homeassistant', discovery: true, staleTimeoutS: 30 },
+      log,
     );
+    sink.start();
     bridge.start();
     source.push(telegram(1), telegram(2), telegram(3));
     assert.deepEqual(
@@ -97,7 +72,7 @@ describe('bridge: discovery in the log', () => {
     );
 
     mqtt.connect();
-    const discovery = mqtt.published.find((m) => m.topic.startsWith('homeassistant/device/'));
+    const discovery = mqtt.sent.find((m) => m.topic.startsWith('homeassistant/device/'));
     assert.ok(discovery, 'discovery sent on connecting');
     const components = Object.values(
       (JSON.parse(discovery.payload) as { components: Record<string, { entity_category?: string }> })
@@ -119,5 +94,6 @@ describe('bridge: discovery in the log', () => {
     mqtt.connect();
     assert.equal(lines.filter((l) => l.includes('discovery')).length, 1);
     await bridge.stop();
+    await sink.stop();
   });
 });

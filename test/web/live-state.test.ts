@@ -2,13 +2,15 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Bridge } from '../../src/bridge/bridge.js';
 import { silentLogger } from '../../src/log.js';
-import type { MqttPublisher } from '../../src/mqtt/mqtt-publisher.js';
+import { MqttSink } from '../../src/mqtt/mqtt-sink.js';
 import { MeterSimulator } from '../../src/simulator/meter-simulator.js';
 import type { ByteSource, SourceSink } from '../../src/source/byte-source.js';
 import { HISTORY_MS, HISTORY_POINTS, LiveState } from '../../src/web/live-state.js';
+import { FakePublisher } from '../support/fake-publisher.js';
 
 /**
- * What the page is fed: the real bridge and guard on simulated telegrams, with a clock of the test's own.
+ * What the page is fed: the real bridge, guard and MQTT sink (on a fake broker connection) on simulated
+ * telegrams, with a clock of the test's own.
  * The counts must add up (decoded = published + held + unsent + dropped), a meter's first telegram shows
  * as held rather than lost, and the chart's history stays within its window and its size.
  */
@@ -37,33 +39,31 @@ function setUp(intervalMs = 5000) {
     now: () => new Date(clock),
   });
   const source = new ManualSource();
-  const mqtt = {
-    connected: true,
-    reconnects: 0,
-    start() {},
-    async stop() {},
-    publish(): boolean {
-      return this.connected;
-    },
-  };
+  const mqtt = new FakePublisher();
   const bridge = new Bridge(
-    {
-      keys: { encryptionKey: KEY },
-      topicPrefix: 'test',
-      discoveryPrefix: 'homeassistant',
-      discovery: true,
-      staleTimeoutS: 3600,
-      logConsole: false,
-    },
-    { source, mqtt: mqtt as unknown as MqttPublisher, log: silentLogger, now },
+    { keys: { encryptionKey: KEY }, logConsole: false },
+    { source, log: silentLogger, now },
   );
-  const live = new LiveState(bridge, now);
+  // As in the app: the MQTT sink listens first, and the page reads what it delivered.
+  const sink = new MqttSink(
+    bridge,
+    mqtt,
+    { topicPrefix: 'test', discoveryPrefix: 'homeassistant', discovery: true, staleTimeoutS: 3600 },
+    silentLogger,
+    now,
+  );
+  const live = new LiveState(bridge, sink, now);
+  sink.start();
   bridge.start();
   const telegram = (): void => {
     clock += intervalMs;
     source.push(simulator.next());
   };
-  return { bridge, live, mqtt, telegram, advance: (ms: number) => (clock += ms), stop: () => bridge.stop() };
+  const stop = async (): Promise<void> => {
+    await bridge.stop();
+    await sink.stop();
+  };
+  return { bridge, live, mqtt, telegram, advance: (ms: number) => (clock += ms), stop };
 }
 
 const settled = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));

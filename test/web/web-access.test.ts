@@ -1,12 +1,13 @@
 import assert from 'node:assert/strict';
 import { request } from 'node:http';
 import { after, describe, it } from 'node:test';
-import type { Bridge } from '../../src/bridge/bridge.js';
+import { Bridge } from '../../src/bridge/bridge.js';
+import { NO_DELIVERY } from '../../src/bridge/delivery.js';
 import { silentLogger } from '../../src/log.js';
+import { PrometheusMetrics } from '../../src/sinks/prometheus.js';
 import { startWebServer, type WebServer, type WebServerOptions } from '../../src/web/web-server.js';
 import { getFrom, openWs } from '../support/http-peer.js';
 import { startIngressProxy } from '../support/ingress-proxy.js';
-import { bridgeWithoutBroker } from '../support/offline-bridge.js';
 import { PushSource } from '../support/push-source.js';
 import { concatBytes, framesOf, hex, VECTORS, type Vector } from '../support/vectors.js';
 
@@ -30,11 +31,16 @@ async function serve(
   key = hex(VKW.key_hex as string),
 ): Promise<{ web: WebServer; bridge: Bridge; source: PushSource }> {
   const source = new PushSource();
-  const bridge = bridgeWithoutBroker(key, source);
+  const bridge = new Bridge(
+    { keys: { encryptionKey: key }, logConsole: false },
+    { source, log: silentLogger },
+  );
+  // /metrics as the app serves it; no MQTT here.
+  const metrics = new PrometheusMetrics(bridge, NO_DELIVERY);
   bridge.start();
   const web = await startWebServer(
     bridge,
-    { port: 0, host: '127.0.0.1', captureFile: undefined, ...options },
+    { port: 0, host: '127.0.0.1', captureFile: undefined, metrics, ...options },
     silentLogger,
   );
   cleanups.push(async () => {

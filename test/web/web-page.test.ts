@@ -7,6 +7,7 @@ import { silentLogger } from '../../src/log.js';
 import type { Telegram } from '../../src/meter/meter-model.js';
 import { type EmbeddedBroker, startEmbeddedBroker } from '../../src/mqtt/embedded-broker.js';
 import { MqttPublisher } from '../../src/mqtt/mqtt-publisher.js';
+import { MqttSink } from '../../src/mqtt/mqtt-sink.js';
 import { MeterSimulator } from '../../src/simulator/meter-simulator.js';
 import { SimulatorSource } from '../../src/simulator/simulator-source.js';
 import type { TelegramCounts } from '../../src/web/live-state.js';
@@ -93,22 +94,22 @@ async function startBridge(meterKey: Buffer, bridgeKey: Buffer): Promise<Running
     silentLogger,
   );
   const bridge = new Bridge(
-    {
-      keys: { encryptionKey: bridgeKey },
-      topicPrefix: 'web',
-      discoveryPrefix: 'homeassistant',
-      discovery: true,
-      staleTimeoutS: 30,
-      logConsole: false,
-    },
-    { source, mqtt, log: silentLogger },
+    { keys: { encryptionKey: bridgeKey }, logConsole: false },
+    { source, log: silentLogger },
+  );
+  const sink = new MqttSink(
+    bridge,
+    mqtt,
+    { topicPrefix: 'web', discoveryPrefix: 'homeassistant', discovery: true, staleTimeoutS: 30 },
+    silentLogger,
   );
   let last: Telegram | undefined;
   bridge.listen({ telegram: (t) => (last = t) });
+  sink.start();
   bridge.start();
   const web = await startWebServer(
     bridge,
-    { port: 0, host: '127.0.0.1', captureFile: undefined },
+    { port: 0, host: '127.0.0.1', captureFile: undefined, delivery: sink },
     silentLogger,
   );
   const proxy = await startIngressProxy(web.port);
@@ -125,6 +126,7 @@ async function startBridge(meterKey: Buffer, bridgeKey: Buffer): Promise<Running
       await proxy.close();
       await web.close();
       await bridge.stop();
+      await sink.stop();
     },
   };
   cleanups.push(() => running.stop());
