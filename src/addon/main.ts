@@ -6,7 +6,13 @@ import { describeConfig } from '../config/config.js';
 import { loadConfig } from '../config/load.js';
 import { createLogger, LOG_LEVELS, type LogLevel } from '../log.js';
 import { VERSION } from '../version.js';
-import { fetchMqttService, fetchSelfInfo, ingressUrl, mqttServiceUrl } from './supervisor.js';
+import {
+  fetchMqttService,
+  fetchSelfInfo,
+  ingressUrl,
+  type MqttService,
+  mqttServiceUrl,
+} from './supervisor.js';
 
 /**
  * The add-on's start-up inside the container. Options come from /data/options.json (written by the
@@ -56,7 +62,7 @@ async function main(): Promise<number> {
     return 1;
   }
 
-  const mqttFlags: string[] = [];
+  let mqttService: MqttService | undefined;
   // config.yaml asks for the mqtt service as `want`: with mqtt_host set, the Supervisor is not asked at all.
   const userBroker = typeof options['mqtt_host'] === 'string' && options['mqtt_host'] !== '';
   if (userBroker) {
@@ -79,9 +85,7 @@ async function main(): Promise<number> {
       return 1;
     }
     const service = result.service;
-    mqttFlags.push('--mqtt-url', mqttServiceUrl(service));
-    if (service.username !== undefined) mqttFlags.push('--mqtt-user', service.username);
-    if (service.password !== undefined) mqttFlags.push('--mqtt-password', service.password);
+    mqttService = service;
     log.info(
       `MQTT broker from Home Assistant: ${mqttServiceUrl(service)}${service.username === undefined ? '' : ` as ${service.username}`}`,
     );
@@ -98,17 +102,10 @@ async function main(): Promise<number> {
       ? []
       : ['--ha-url', `${supervisorUrl}/core`, '--ha-token', token, '--state-dir', dirname(optionsPath)];
   const loaded = loadConfig({
-    argv: [
-      '--options',
-      optionsPath,
-      '--http-port',
-      httpPort,
-      '--http-host',
-      '0.0.0.0',
-      ...mqttFlags,
-      ...haFlags,
-    ],
+    argv: ['--http-port', httpPort, '--http-host', '0.0.0.0', ...haFlags],
     env: {},
+    optionsFile: optionsPath,
+    supervisor: { mqtt: mqttService },
   });
   if (!loaded.ok) {
     log.error(`configuration: ${loaded.message.replace(/^option "([^"]+)"/, 'option $1')}`);
