@@ -113,7 +113,7 @@ export async function startWebServer(
     const message = JSON.stringify(live.snapshot());
     for (const ws of sockets.clients) if (ws.readyState === ws.OPEN) ws.send(message);
   };
-  live.onChange(() => {
+  const unsubscribe = live.onChange(() => {
     timer ??= setTimeout(broadcast, PUSH_INTERVAL_MS);
   });
   // Connection state and counters change without telegrams (broker down, no data): refresh anyway.
@@ -121,10 +121,19 @@ export async function startWebServer(
     timer ??= setTimeout(broadcast, 0);
   }, 5000);
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port, options.host, () => resolve());
-  });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(options.port, options.host, () => resolve());
+    });
+  } catch (error) {
+    // A page that could not start (its port taken) leaves no timer behind: the process must still end.
+    unsubscribe();
+    clearTimeout(timer);
+    clearInterval(heartbeat);
+    sockets.close();
+    throw error;
+  }
   const address = server.address();
   const port = typeof address === 'object' && address !== null ? address.port : options.port;
   const everywhere = options.host === '0.0.0.0' || options.host === '::';
