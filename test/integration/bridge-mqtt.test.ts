@@ -1,8 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { Bridge, type BridgeOptions } from '../../src/bridge/bridge.js';
-import { encodeMeterTelegram } from '../../src/encode/meter-telegram.js';
-import type { MeterRegisters, PushInput } from '../../src/encode/push-layouts.js';
 import { createLogger } from '../../src/log.js';
 import { MqttPublisher } from '../../src/mqtt/mqtt-publisher.js';
 import { MqttSink } from '../../src/mqtt/mqtt-sink.js';
@@ -10,6 +8,7 @@ import { followUpOf } from '../support/follow-up.js';
 import { BROKER_PASSWORD, BROKER_USER, type Mosquitto, startMosquitto } from '../support/mosquitto.js';
 import { MqttRecorder } from '../support/mqtt-recorder.js';
 import { PushSource } from '../support/push-source.js';
+import { TEST_KEY, testRegisters, testTelegram } from '../support/test-meter.js';
 import { concatBytes, framesOf, hex, VECTORS, type Vector } from '../support/vectors.js';
 import { until } from '../support/wait.js';
 
@@ -19,7 +18,6 @@ import { until } from '../support/wait.js';
  */
 
 const AUTH = { username: BROKER_USER, password: BROKER_PASSWORD };
-const TEST_KEY = hex('000102030405060708090A0B0C0D0E0F');
 const VKW = VECTORS[5] as Vector;
 const VKW_KEY = hex(VKW.key_hex as string);
 
@@ -91,46 +89,8 @@ async function connected(h: Harness): Promise<void> {
   await recorder.waitFor((m) => m.topic === `${h.prefix}/status`);
 }
 
-const registers = (energyInWh: number, powerInW: number): MeterRegisters => ({
-  energyInWh,
-  energyOutWh: 500,
-  reactiveEnergyInVarh: 1,
-  reactiveEnergyOutVarh: 2,
-  powerInW,
-  powerOutW: 0,
-  voltageDecivolts: [2301, 2302, 2303],
-  currentCentiamps: [101, 102, 103],
-  powerFactorMilli: 990,
-});
-
-function telegram(
-  frameCounter: number,
-  regs: MeterRegisters,
-  layout: 'ksm-west' | 'evn' = 'ksm-west',
-): Uint8Array {
-  const input: PushInput = {
-    time: {
-      year: 2026,
-      month: 11,
-      day: 24,
-      hour: 10,
-      minute: 0,
-      second: frameCounter % 60,
-      utcOffsetMinutes: 60,
-    },
-    meterNumber: '1KFM0200000042',
-    deviceName: 'KFM1200200000042',
-    registers: regs,
-  };
-  return concatBytes(
-    encodeMeterTelegram(layout, input, {
-      encryptionKey: TEST_KEY,
-      systemTitle: hex('4B464D1020000042'),
-      frameCounter,
-      invokeId: frameCounter,
-    }),
-  );
-}
+const registers = testRegisters;
+const telegram = testTelegram;
 
 describe('bridge → Mosquitto', () => {
   it('publishes availability, discovery and every value of a real telegram, retained', async () => {

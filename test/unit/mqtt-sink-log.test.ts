@@ -1,52 +1,20 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Bridge } from '../../src/bridge/bridge.js';
-import { encodeMeterTelegram } from '../../src/encode/meter-telegram.js';
 import { createLogger } from '../../src/log.js';
 import { MqttSink } from '../../src/mqtt/mqtt-sink.js';
 import { FakePublisher } from '../support/fake-publisher.js';
 import { PushSource } from '../support/push-source.js';
-import { concatBytes, hex } from '../support/vectors.js';
+import { TEST_KEY, testTelegram } from '../support/test-meter.js';
 
 /**
  * What the log says about Home Assistant discovery: "published" only when it went to a connected broker, and
  * the number of entities Home Assistant gets, counted in the payload (values and diagnostics).
  */
 
-const KEY = hex('000102030405060708090A0B0C0D0E0F');
+const KEY = TEST_KEY;
 
-function telegram(frameCounter: number): Uint8Array {
-  return concatBytes(
-    encodeMeterTelegram(
-      'ksm-west',
-      {
-        time: {
-          year: 2026,
-          month: 11,
-          day: 24,
-          hour: 10,
-          minute: 0,
-          second: frameCounter % 60,
-          utcOffsetMinutes: 60,
-        },
-        meterNumber: '1KFM0200000042',
-        deviceName: 'KFM1200200000042',
-        registers: {
-          energyInWh: 5_000_000,
-          energyOutWh: 500,
-          reactiveEnergyInVarh: 1,
-          reactiveEnergyOutVarh: 2,
-          powerInW: 100,
-          powerOutW: 0,
-          voltageDecivolts: [2301, 2302, 2303],
-          currentCentiamps: [101, 102, 103],
-          powerFactorMilli: 990,
-        },
-      },
-      { encryptionKey: KEY, systemTitle: hex('4B464D1020000042'), frameCounter, invokeId: frameCounter },
-    ),
-  );
-}
+const telegram = (frameCounter: number): Uint8Array => testTelegram(frameCounter);
 
 describe('MQTT sink: discovery in the log', () => {
   it('says published when the broker has it, with the entities counted in the payload', async () => {

@@ -1,12 +1,11 @@
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, it, mock } from 'node:test';
 import { Bridge } from '../../src/bridge/bridge.js';
-import { encodeMeterTelegram } from '../../src/encode/meter-telegram.js';
 import { createLogger } from '../../src/log.js';
 import { MqttSink } from '../../src/mqtt/mqtt-sink.js';
 import { FakePublisher } from '../support/fake-publisher.js';
 import { PushSource } from '../support/push-source.js';
-import { concatBytes, hex } from '../support/vectors.js';
+import { TEST_KEY, testTelegram } from '../support/test-meter.js';
 
 /**
  * The MQTT sink's timers on a mocked clock, with a fake publisher: `offline` exactly when the stale timeout
@@ -16,41 +15,10 @@ import { concatBytes, hex } from '../support/vectors.js';
  * same against a real broker, deciding on the order of the messages only.)
  */
 
-const KEY = hex('000102030405060708090A0B0C0D0E0F');
+const KEY = TEST_KEY;
 const DISCOVERY_TOPIC = 'homeassistant/device/smartmeter_1kfm0200000042/config';
 
-function telegram(frameCounter: number): Uint8Array {
-  return concatBytes(
-    encodeMeterTelegram(
-      'ksm-west',
-      {
-        time: {
-          year: 2026,
-          month: 11,
-          day: 24,
-          hour: 10,
-          minute: 0,
-          second: frameCounter % 60,
-          utcOffsetMinutes: 60,
-        },
-        meterNumber: '1KFM0200000042',
-        deviceName: 'KFM1200200000042',
-        registers: {
-          energyInWh: 5_000_000,
-          energyOutWh: 500,
-          reactiveEnergyInVarh: 1,
-          reactiveEnergyOutVarh: 2,
-          powerInW: 100,
-          powerOutW: 0,
-          voltageDecivolts: [2301, 2302, 2303],
-          currentCentiamps: [101, 102, 103],
-          powerFactorMilli: 990,
-        },
-      },
-      { encryptionKey: KEY, systemTitle: hex('4B464D1020000042'), frameCounter, invokeId: frameCounter },
-    ),
-  );
-}
+const telegram = (frameCounter: number): Uint8Array => testTelegram(frameCounter);
 
 describe('MQTT sink: its timers (mocked clock, fake publisher)', () => {
   let clock = Date.parse('2026-11-24T09:00:00Z');
