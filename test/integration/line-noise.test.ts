@@ -20,6 +20,7 @@ import {
 } from '../support/line-noise.js';
 import { BROKER_PASSWORD, BROKER_USER, type Mosquitto, startMosquitto } from '../support/mosquitto.js';
 import { MqttRecorder, type Recorded } from '../support/mqtt-recorder.js';
+import { meterClock } from '../support/test-meter.js';
 import { until } from '../support/wait.js';
 
 /**
@@ -68,16 +69,7 @@ type Sent = {
 
 /** The meter's clock: 10:00:00 summer time on 2024-06-15, 5 s per telegram. */
 function timeAt(n: number): LocalTime {
-  const local = new Date(Date.UTC(2024, 5, 15, 10, 0, 0) + n * 5000);
-  return {
-    year: local.getUTCFullYear(),
-    month: local.getUTCMonth() + 1,
-    day: local.getUTCDate(),
-    hour: local.getUTCHours(),
-    minute: local.getUTCMinutes(),
-    second: local.getUTCSeconds(),
-    utcOffsetMinutes: 120,
-  };
+  return meterClock(Date.UTC(2024, 5, 15, 8, 0, 0) + n * 5000, 120);
 }
 
 /**

@@ -1,5 +1,6 @@
 import { encodeMeterTelegram } from '../../src/encode/meter-telegram.js';
 import type { MeterRegisters } from '../../src/encode/push-layouts.js';
+import { meterClock } from './test-meter.js';
 import { concatBytes, hex, type Vector } from './vectors.js';
 
 /**
@@ -33,21 +34,12 @@ export function followUpOf(v: Vector, later = 1): Uint8Array {
     powerFactorMilli: 1000,
   };
   const clock = new Date(text('0-0:1.0.0').replace(/ .*$/, ''));
-  const offsetMinutes = 120;
-  const local = new Date(clock.getTime() + (5 * later + offsetMinutes * 60) * 1000);
+
   return concatBytes(
     encodeMeterTelegram(
       'ksm-west',
       {
-        time: {
-          year: local.getUTCFullYear(),
-          month: local.getUTCMonth() + 1,
-          day: local.getUTCDate(),
-          hour: local.getUTCHours(),
-          minute: local.getUTCMinutes(),
-          second: local.getUTCSeconds(),
-          utcOffsetMinutes: offsetMinutes,
-        },
+        time: meterClock(clock.getTime() + 5000 * later, 120),
         meterNumber: text('0-0:96.1.0'),
         deviceName: text('0-0:42.0.0'),
         registers,

@@ -1,5 +1,5 @@
 import { encodeMeterTelegram } from '../../src/encode/meter-telegram.js';
-import type { MeterRegisters } from '../../src/encode/push-layouts.js';
+import type { LocalTime, MeterRegisters } from '../../src/encode/push-layouts.js';
 import { concatBytes, hex } from './vectors.js';
 
 /**
@@ -47,4 +47,18 @@ export function testTelegram(
       { encryptionKey: TEST_KEY, systemTitle: TEST_SYSTEM_TITLE, frameCounter, invokeId: frameCounter },
     ),
   );
+}
+
+/** The meter's clock reading at instant `utcMs` in a zone `offsetMinutes` east of UTC (120: Austrian summer time). */
+export function meterClock(utcMs: number, offsetMinutes: number): LocalTime {
+  const local = new Date(utcMs + offsetMinutes * 60_000);
+  return {
+    year: local.getUTCFullYear(),
+    month: local.getUTCMonth() + 1,
+    day: local.getUTCDate(),
+    hour: local.getUTCHours(),
+    minute: local.getUTCMinutes(),
+    second: local.getUTCSeconds(),
+    utcOffsetMinutes: offsetMinutes,
+  };
 }
