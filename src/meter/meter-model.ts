@@ -89,12 +89,7 @@ export function buildTelegram(context: NotificationContext, body: DlmsValue): Te
     obis[METER_NUMBER_OBIS] = { value: trailingNumber };
     values.meter_id = trailingNumber;
   }
-  const powerIn = values.power_in;
-  const powerOut = values.power_out;
-  if (typeof powerIn === 'number' && typeof powerOut === 'number') {
-    // Rounded so that 0.3 − 0.1 does not publish as 0.19999999999999998.
-    values.power = Math.round((powerIn - powerOut) * 1e6) / 1e6;
-  }
+  setNetPower(values);
 
   const headerTime = context.dateTime === undefined ? undefined : parseCosemDateTime(context.dateTime);
   const time = (headerTime && formatCosemDateTime(headerTime)) ?? walk.clock ?? clockFromRegisters(obis);
@@ -137,6 +132,18 @@ function structureOf(walk: Walk): number {
   for (const text of walk.unlabelledStrings) mix(text.length);
   mix(walk.clock === undefined ? 0 : 1);
   return hash >>> 0;
+}
+
+/** `power`, the net power power_in − power_out, when both are there; otherwise no `power` at all. */
+export function setNetPower(values: TelegramValues): void {
+  const powerIn = values.power_in;
+  const powerOut = values.power_out;
+  if (typeof powerIn === 'number' && typeof powerOut === 'number') {
+    // Rounded so that 0.3 − 0.1 does not publish as 0.19999999999999998.
+    values.power = Math.round((powerIn - powerOut) * 1e6) / 1e6;
+  } else {
+    delete values.power;
+  }
 }
 
 function clockFromRegisters(obis: Record<string, ObisReading>): string | undefined {

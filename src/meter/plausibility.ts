@@ -1,5 +1,5 @@
 import { MeterError } from '../errors.js';
-import type { TelegramValues } from './meter-model.js';
+import { setNetPower, type TelegramValues } from './meter-model.js';
 import type { ValueKey } from './value-keys.js';
 
 /**
@@ -60,27 +60,22 @@ const TOTAL_KEYS: ReadonlySet<ValueKey> = new Set(TOTALS);
  */
 export function dropImplausible(values: TelegramValues): MeterError[] {
   const errors: MeterError[] = [];
+  let phasesWhole = true;
   for (const [key, value] of Object.entries(values) as [ValueKey, number | string][]) {
     if (typeof value !== 'number' || key === 'power') continue;
     const why = whyImplausible(key, value);
     if (why === undefined) continue;
     delete values[key];
+    if (PHASE_KEYS.has(key)) phasesWhole = false;
     errors.push(new MeterError('IMPLAUSIBLE', `${key} ${value} ${why}: not published`));
   }
   // With a voltage or current already withheld the sum is incomplete: nothing to compare then.
-  const phasesWhole = !errors.some((e) => /^(voltage|current)_l/.test(e.message));
   const inconsistent = phasesWhole ? powerBeyondCurrents(values) : undefined;
   if (inconsistent !== undefined) {
     for (const key of POWER_AND_CURRENTS) delete values[key];
     errors.push(new MeterError('IMPLAUSIBLE', `${inconsistent}: power and currents not published`));
   }
-  const powerIn = values.power_in;
-  const powerOut = values.power_out;
-  if (typeof powerIn === 'number' && typeof powerOut === 'number') {
-    values.power = Math.round((powerIn - powerOut) * 1e6) / 1e6;
-  } else {
-    delete values.power;
-  }
+  setNetPower(values);
   return errors;
 }
 
@@ -98,6 +93,7 @@ const PHASES = [
   ['voltage_l2', 'current_l2'],
   ['voltage_l3', 'current_l3'],
 ] as const;
+const PHASE_KEYS: ReadonlySet<ValueKey> = new Set(PHASES.flat());
 const POWER_AND_CURRENTS: readonly ValueKey[] = [
   'power_in',
   'power_out',
