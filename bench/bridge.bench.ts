@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { MeterSimulator } from '../src/simulator/meter-simulator.js';
 import { openPtyPair } from '../src/simulator/pty-pair.js';
 import { freeTcpPort } from '../src/web/free-port.js';
-import { BROKER_PASSWORD, BROKER_USER, startMosquitto } from '../test/support/mosquitto.js';
+import { BROKER_PASSWORD, BROKER_USER, brokerFlags, startMosquitto } from '../test/support/mosquitto.js';
 import { MqttRecorder } from '../test/support/mqtt-recorder.js';
 
 /**
@@ -59,12 +59,7 @@ const child = spawn(
     pty.adapterPath,
     '--key',
     KEY_HEX,
-    '--mqtt-url',
-    broker.url,
-    '--mqtt-user',
-    BROKER_USER,
-    '--mqtt-password',
-    BROKER_PASSWORD,
+    ...brokerFlags(broker.url),
     '--topic-prefix',
     PREFIX,
     '--log-level',

@@ -18,7 +18,13 @@ import {
   registerValue,
   textValue,
 } from '../support/line-noise.js';
-import { BROKER_PASSWORD, BROKER_USER, type Mosquitto, startMosquitto } from '../support/mosquitto.js';
+import {
+  BROKER_PASSWORD,
+  BROKER_USER,
+  brokerFlags,
+  type Mosquitto,
+  startMosquitto,
+} from '../support/mosquitto.js';
 import { MqttRecorder, type Recorded } from '../support/mqtt-recorder.js';
 import { meterClock } from '../support/test-meter.js';
 import { until } from '../support/wait.js';
@@ -302,12 +308,7 @@ async function publishThroughBridge(
     pty.adapterPath,
     '--key',
     KEY_HEX,
-    '--mqtt-url',
-    broker.url,
-    '--mqtt-user',
-    BROKER_USER,
-    '--mqtt-password',
-    BROKER_PASSWORD,
+    ...brokerFlags(broker.url),
     '--topic-prefix',
     prefix,
     '--discovery-prefix',

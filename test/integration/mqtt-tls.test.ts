@@ -6,7 +6,13 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { MeterSimulator } from '../../src/simulator/meter-simulator.js';
 import { type CliProcess, startCli } from '../support/cli-process.js';
-import { BROKER_PASSWORD, BROKER_USER, type Mosquitto, startMosquitto } from '../support/mosquitto.js';
+import {
+  BROKER_PASSWORD,
+  BROKER_USER,
+  brokerFlags,
+  type Mosquitto,
+  startMosquitto,
+} from '../support/mosquitto.js';
 import { MqttRecorder } from '../support/mqtt-recorder.js';
 import { until } from '../support/wait.js';
 
@@ -66,12 +72,7 @@ function startRun(brokerUrl: string, extra: string[]): CliProcess {
     capture,
     '--replay-interval',
     '0.2',
-    '--mqtt-url',
-    brokerUrl,
-    '--mqtt-user',
-    BROKER_USER,
-    '--mqtt-password',
-    BROKER_PASSWORD,
+    ...brokerFlags(brokerUrl),
     ...extra,
   ]);
   running.push(run.child);

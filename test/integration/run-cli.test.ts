@@ -7,7 +7,13 @@ import { after, before, describe, it } from 'node:test';
 import { MeterSimulator } from '../../src/simulator/meter-simulator.js';
 import { openPtyPair, type PtyPair } from '../../src/simulator/pty-pair.js';
 import { type CliProcess, startCli } from '../support/cli-process.js';
-import { BROKER_PASSWORD, BROKER_USER, type Mosquitto, startMosquitto } from '../support/mosquitto.js';
+import {
+  BROKER_PASSWORD,
+  BROKER_USER,
+  brokerFlags,
+  type Mosquitto,
+  startMosquitto,
+} from '../support/mosquitto.js';
 import { MqttRecorder } from '../support/mqtt-recorder.js';
 import { until } from '../support/wait.js';
 
@@ -178,12 +184,7 @@ describe('smartmeter-bridge run: serial (pty) → Mosquitto', () => {
       pty.adapterPath,
       '--key',
       KEY,
-      '--mqtt-url',
-      broker.url,
-      '--mqtt-user',
-      BROKER_USER,
-      '--mqtt-password',
-      BROKER_PASSWORD,
+      ...brokerFlags(broker.url),
       '--topic-prefix',
       prefix,
     ]);

@@ -6,7 +6,13 @@ import { after, before, describe, it } from 'node:test';
 import { TelegramDecoder } from '../../src/decoder/telegram-decoder.js';
 import { MeterSimulator } from '../../src/simulator/meter-simulator.js';
 import { type CliProcess, startCli } from '../support/cli-process.js';
-import { BROKER_PASSWORD, BROKER_USER, type Mosquitto, startMosquitto } from '../support/mosquitto.js';
+import {
+  BROKER_PASSWORD,
+  BROKER_USER,
+  brokerFlags,
+  type Mosquitto,
+  startMosquitto,
+} from '../support/mosquitto.js';
 import { MqttRecorder } from '../support/mqtt-recorder.js';
 import { until } from '../support/wait.js';
 
@@ -55,12 +61,7 @@ function replay(prefix: string, extra: string[] = [], key = KEY): CliProcess {
     capture,
     '--replay-pace',
     'fast',
-    '--mqtt-url',
-    broker.url,
-    '--mqtt-user',
-    BROKER_USER,
-    '--mqtt-password',
-    BROKER_PASSWORD,
+    ...brokerFlags(broker.url),
     '--topic-prefix',
     prefix,
     ...extra,
@@ -149,12 +150,7 @@ describe('run --replay', () => {
       KEY,
       '--replay',
       '/nonexistent/capture.bin',
-      '--mqtt-url',
-      broker.url,
-      '--mqtt-user',
-      BROKER_USER,
-      '--mqtt-password',
-      BROKER_PASSWORD,
+      ...brokerFlags(broker.url),
     ]);
     children.push(run);
     assert.equal(await run.exit, 1);

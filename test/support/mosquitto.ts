@@ -14,6 +14,11 @@ import { failureBound } from './wait.js';
 export const BROKER_USER = 'bridge';
 export const BROKER_PASSWORD = 'test-secret-4711';
 
+/** `run`'s flags for a broker of ours: its URL, with the test user and password. */
+export function brokerFlags(url: string): string[] {
+  return ['--mqtt-url', url, '--mqtt-user', BROKER_USER, '--mqtt-password', BROKER_PASSWORD];
+}
+
 /** Debian installs the broker in /usr/sbin, which is not on every user's PATH. */
 export const MOSQUITTO = existsSync('/usr/sbin/mosquitto') ? '/usr/sbin/mosquitto' : 'mosquitto';
 
