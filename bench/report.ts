@@ -1,0 +1,128 @@
+import type { Latency, Rss } from './measure.js';
+import { loadFigures } from './measure.js';
+
+/**
+ * The figures of this run's benches beside their baselines, the targets of issue 14 and what the issue
+ * measured before the work on it, with which targets are met.
+ */
+
+type Decode = {
+  node: string;
+  inProcess: { perSecond: number; heapGrowthPer10kKiB: number };
+  cli: { telegrams: number; perSecond: number; medianMs: number; bareNodeReadMs: number };
+};
+type Footprint = {
+  node: string;
+  nodeOptions: string;
+  idle: { bridgeMsPerS: number; bareMsPerS: number };
+  paced: { bridgeMsPerTelegram: number; bareMsPerTelegram: number; latency: Latency };
+  burst: Latency;
+  memory: { at: string; bridge: Rss; bare: Rss }[];
+};
+
+const major = process.versions.node.split('.')[0];
+const decode = loadFigures<Decode>(`decode-node${major}`);
+const footprint = loadFigures<Footprint>(`footprint-node${major}`);
+if (decode === undefined || footprint === undefined)
+  throw new Error('run the decode and footprint benches first');
+
+const maxOf = (values: number[]): number => Math.max(...values);
+const bridgeRss = maxOf(footprint.memory.map((m) => m.bridge.total));
+const bareRss = maxOf(footprint.memory.map((m) => m.bare.total));
+const load = footprint.memory.filter((m) => m.at.startsWith('after a burst') || m.at.includes('more'));
+const growth = (load.at(-1)?.bridge.total ?? Number.NaN) - (load[0]?.bridge.total ?? Number.NaN);
+/** "Flat": what 10,000 telegrams after the burst add, within the noise of a page or two of heap. */
+const FLAT_MIB = 2;
+
+const f = (n: number, digits = 1): string => n.toFixed(digits);
+const k = (n: number): string => `${(n / 1000).toFixed(1)}k`;
+type Row = [measure: string, ours: string, baseline: string, target: string, met: boolean, before: string];
+const rows: Row[] = [
+  [
+    'CPU per telegram at meter pace',
+    `${f(footprint.paced.bridgeMsPerTelegram)} ms`,
+    `bare node ${f(footprint.paced.bareMsPerTelegram, 2)} ms`,
+    '≤ 15 ms',
+    footprint.paced.bridgeMsPerTelegram <= 15,
+    '218 ms',
+  ],
+  [
+    'CPU when idle',
+    `${f(footprint.idle.bridgeMsPerS, 2)} ms/s`,
+    `bare node ${f(footprint.idle.bareMsPerS, 2)} ms/s`,
+    '≤ 0.5 ms/s',
+    footprint.idle.bridgeMsPerS <= 0.5,
+    '1.6–2.3 ms/s',
+  ],
+  [
+    'RSS, highest sample',
+    `${f(bridgeRss)} MiB`,
+    `bare node ${f(bareRss)} MiB`,
+    `≤ ${f(bareRss + 12)} MiB`,
+    bridgeRss <= bareRss + 12,
+    '62–76 MiB (84 after a burst)',
+  ],
+  [
+    'RSS growth over 10,000 telegrams',
+    `${f(growth)} MiB`,
+    '',
+    `flat (≤ ${FLAT_MIB} MiB)`,
+    growth <= FLAT_MIB,
+    '',
+  ],
+  [
+    'decoder in-process',
+    `${k(decode.inProcess.perSecond)}/s`,
+    '',
+    '≥ 150k/s',
+    decode.inProcess.perSecond >= 150_000,
+    '34–46k/s',
+  ],
+  [
+    `decode CLI, ${k(decode.cli.telegrams)} telegrams`,
+    `${k(decode.cli.perSecond)}/s`,
+    `bare node reads it in ${f(decode.cli.bareNodeReadMs, 0)} ms`,
+    '≥ 60k/s',
+    decode.cli.perSecond >= 60_000,
+    '21.6k/s',
+  ],
+  [
+    'latency p50/p99/max at meter pace',
+    `${f(footprint.paced.latency.p50, 2)}/${f(footprint.paced.latency.p99, 2)}/${f(footprint.paced.latency.max, 2)} ms`,
+    '',
+    '',
+    true,
+    '',
+  ],
+  [
+    'latency p50/p99/max, burst of 2,000',
+    `${f(footprint.burst.p50, 2)}/${f(footprint.burst.p99, 2)}/${f(footprint.burst.max, 2)} ms`,
+    '',
+    'p99 ≤ 5 ms',
+    footprint.burst.p99 <= 5,
+    'p50 1.4, p99 43 ms',
+  ],
+];
+
+console.log(`\nissue 14 targets, node ${process.version}, container NODE_OPTIONS="${footprint.nodeOptions}"`);
+const header: Row = ['measure', 'ours', 'baseline (same run)', 'target', true, 'before (issue 14)'];
+const cells = (r: Row): string[] => [
+  r[0],
+  r[1],
+  r[2],
+  r[3],
+  r === header ? 'met' : r[3] === '' ? '' : r[4] ? 'yes' : 'NO',
+  r[5],
+];
+const widths = cells(header).map((_, i) =>
+  Math.max(...[header, ...rows].map((r) => (cells(r)[i] ?? '').length)),
+);
+for (const r of [header, ...rows])
+  console.log(
+    cells(r)
+      .map((c, i) => c.padEnd(widths[i] ?? 0))
+      .join('  ')
+      .trimEnd(),
+  );
+const missed = rows.filter((r) => r[3] !== '' && !r[4]).length;
+console.log(missed === 0 ? 'all targets met' : `${missed} target(s) not met`);
