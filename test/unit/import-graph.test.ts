@@ -19,8 +19,8 @@ const LAYERS: readonly (readonly string[])[] = [
   ['errors.ts', 'version.ts', 'log.ts', 'net'],
   // Bytes and hex text.
   ['bytes'],
-  // Keys as users write them; COSEM (OBIS codes, date-time, units); M-Bus frames, framer, reassembler.
-  ['key.ts', 'cosem', 'mbus'],
+  // Keys as users write them; COSEM (OBIS codes, date-time, units); M-Bus and HDLC framing, reassembly.
+  ['key.ts', 'cosem', 'mbus', 'hdlc'],
   // DLMS: A-XDR, ciphering, decryption. Where bytes come from (serial, TCP, replay), which only move bytes.
   ['dlms', 'source'],
   // The meter's model: value keys and names, OBIS → values, the guard.
