@@ -38,7 +38,7 @@ const FORMAT_END = 3;
  * Every 0x7E is tried as an opening flag; a frame is accepted only when format type, addresses, HCS,
  * FCS and the closing flag where the length says all agree. A rejected candidate advances by one byte,
  * so a good frame that starts inside a damaged or cut-short one is still found. The closing flag of one
- * frame may be the opening flag of the next (IEC 62056-46 allows it), and a flag between frames is
+ * frame may be the opening flag of the next (IEC 62056-46 allows it), and a flag that opens nothing is
  * fill, not discarded data. Between pushes at most one frame's worth of bytes is kept
  * (HDLC_MAX_FRAME_LENGTH − 1). It never looks inside the information field.
  */
@@ -56,7 +56,19 @@ export class HdlcFramer {
   }
 
   push(chunk: Uint8Array): HdlcFramerEvent[] {
-    const data = this.pending.length === 0 ? chunk : concat(this.pending, chunk);
+    return this.scan(this.pending.length === 0 ? chunk : concat(this.pending, chunk), false);
+  }
+
+  /**
+   * End of stream: what was held back is scanned once more, with nothing more to wait for. A candidate
+   * that still lacks bytes is one TRUNCATED report; frames after it (a damaged length made it claim them)
+   * are still found.
+   */
+  end(): HdlcFramerEvent[] {
+    return this.scan(this.pending, true);
+  }
+
+  private scan(data: Uint8Array, final: boolean): HdlcFramerEvent[] {
     const events: HdlcFramerEvent[] = [];
     let discardStart = -1;
     // Bytes inside a frame already reported as CHECKSUM are not reported again, as discarded or as errors.
@@ -73,9 +85,22 @@ export class HdlcFramer {
     while (i < data.length) {
       if (data[i] === HDLC_FLAG) {
         const candidate = tryFrame(data, i);
-        if (candidate.status === 'need-more') {
+        if (candidate.status === 'need-more' && !final) {
           keepFrom = i;
           break;
+        }
+        if (candidate.status === 'need-more' && i >= reportedUntil && opensFormat(data, i)) {
+          flushDiscard(i);
+          events.push({
+            kind: 'error',
+            error: new MeterError(
+              'TRUNCATED',
+              `the stream ended inside an HDLC frame (${data.length - i} bytes)`,
+              { raw: copyOf(data, i, data.length) },
+            ),
+          });
+          // One loss: nothing after it is reported again, but frames after it are still found.
+          reportedUntil = data.length;
         }
         if (candidate.status === 'frame') {
           flushDiscard(i);
@@ -115,7 +140,9 @@ export class HdlcFramer {
             ),
           });
         }
-        // A flag that opens no frame is inter-frame fill; it is discarded only inside a run of noise.
+        // A flag that opens no frame is fill, never discarded data: whether it sat inside a run of noise
+        // would depend on where the chunks were cut.
+        flushDiscard(i);
         i++;
         continue;
       }
@@ -126,29 +153,6 @@ export class HdlcFramer {
     this.pending = keepFrom < data.length ? copyOf(data, keepFrom, data.length) : EMPTY;
     this.pendingReported = Math.max(0, Math.min(reportedUntil - keepFrom, this.pending.length));
     return events;
-  }
-
-  /** End of stream: what is still held back is reported, as TRUNCATED when it is more than a lone flag. */
-  end(): HdlcFramerEvent[] {
-    const rest = this.pending;
-    const insideReported = this.pendingReported > 0;
-    this.pending = EMPTY;
-    this.pendingReported = 0;
-    // Held back data always starts with a flag; a lone one is the last frame's closing flag, and one
-    // inside a frame already reported as CHECKSUM is not a second loss.
-    if (rest.length <= 1 || insideReported) return [];
-    // Held back for want of its format byte's partner: a flag and a byte that cannot start a format field.
-    if (((rest[1] as number) & HDLC_FORMAT_TYPE_MASK) !== HDLC_FORMAT_TYPE_3) {
-      return [{ kind: 'discarded', bytes: rest.subarray(1) }];
-    }
-    return [
-      {
-        kind: 'error',
-        error: new MeterError('TRUNCATED', `the stream ended inside an HDLC frame (${rest.length} bytes)`, {
-          raw: rest,
-        }),
-      },
-    ];
   }
 }
 
@@ -165,6 +169,11 @@ function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
   out.set(a, 0);
   out.set(b, a.length);
   return out;
+}
+
+/** A flag followed by a byte that can begin a type 3 format field. */
+function opensFormat(data: Uint8Array, i: number): boolean {
+  return i + 1 < data.length && ((data[i + 1] as number) & HDLC_FORMAT_TYPE_MASK) === HDLC_FORMAT_TYPE_3;
 }
 
 function tryFrame(data: Uint8Array, i: number): Candidate {

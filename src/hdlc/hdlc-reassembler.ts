@@ -6,8 +6,9 @@ import { HDLC_LLC_LENGTH, type HdlcFrame, hasLlcHeader, hdlcSendSequence } from 
  * segmentation bit is set on all but the last. The first segment's information starts with the LLC
  * header (E6 E7 00, or E6 E6 00), which is stripped; the rest is the APDU.
  *
- * A frame without LLC whose segmentation bit is clear is passed on whole: the Landis+Gyr E450 sends its
- * general-block-transfer blocks in separate unsegmented frames and puts the LLC on the first one only.
+ * Without LLC, an information field that starts with a general-block-transfer tag (0xE0) also begins a
+ * message, and so does an unsegmented frame: the Landis+Gyr E450 sends its blocks in frames of their own
+ * and puts the LLC before the first block only.
  *
  * Push meters send UI frames, which carry no sequence number: a lost middle segment cannot be seen here
  * (the APDU's own length catches it), but a lost first segment (a continuation arrives alone) and a lost
@@ -37,7 +38,7 @@ export class HdlcReassembler {
   private pending: Pending | undefined;
   /**
    * A frame was lost (reported by the framer or here): the continuation segments that follow, up to the
-   * next LLC header or the segment that ends the lost telegram, go without a second report.
+   * next message start or the segment that ends the lost telegram, go without a second report.
    */
   private afterLoss = false;
 
@@ -59,16 +60,19 @@ export class HdlcReassembler {
       events.push(...this.dropPending('a new telegram (LLC header) started before its last segment arrived'));
       this.pending = { frames: [], length: 0, llc: true };
     } else if (this.pending === undefined) {
-      if (this.afterLoss && (frame.segmented || information[0] !== GENERAL_BLOCK_TRANSFER_TAG)) {
-        if (!frame.segmented) this.afterLoss = false;
-        return events;
-      }
-      if (frame.segmented) {
-        this.afterLoss = true;
-        events.push(
-          this.missing('a continuation segment arrived without the first segment (LLC header)', frame),
-        );
-        return events;
+      // A block of a general block transfer starts a message of its own, without LLC.
+      if (information[0] !== GENERAL_BLOCK_TRANSFER_TAG) {
+        if (this.afterLoss) {
+          if (!frame.segmented) this.afterLoss = false;
+          return events;
+        }
+        if (frame.segmented) {
+          this.afterLoss = true;
+          events.push(
+            this.missing('a continuation segment arrived without the first segment (LLC header)', frame),
+          );
+          return events;
+        }
       }
       this.afterLoss = false;
       this.pending = { frames: [], length: 0, llc: false };
