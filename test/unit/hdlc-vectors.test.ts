@@ -1,13 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { decryptGloCiphered } from '../../src/dlms/decrypt.js';
-import { GbtReassembler } from '../../src/dlms/general-block-transfer.js';
 import { decodeGeneralGloCiphering } from '../../src/dlms/glo-ciphering.js';
 import { encodeHdlcGbt } from '../../src/encode/gbt-encoder.js';
 import { encodeHdlcApdu } from '../../src/encode/hdlc-frame-encoder.js';
-import type { MeterError } from '../../src/errors.js';
 import { HdlcFramer } from '../../src/hdlc/hdlc-framer.js';
-import { HdlcReassembler } from '../../src/hdlc/hdlc-reassembler.js';
+import { runHdlc } from '../support/hdlc-pipeline.js';
 import { concatBytes, framesOf, hex, label, VECTORS } from '../support/vectors.js';
 
 /**
@@ -18,37 +16,8 @@ import { concatBytes, framesOf, hex, label, VECTORS } from '../support/vectors.j
 
 const HDLC = VECTORS.filter((v) => v.transport === 'hdlc' || v.transport === 'hdlc+gbt');
 
-type Result = { apdus: Uint8Array[]; errors: MeterError[] };
-
-/** The pipeline as the decoder will run it: a framer loss is told to both layers above. */
-function run(chunks: readonly Uint8Array[]): Result {
-  const framer = new HdlcFramer();
-  const reassembler = new HdlcReassembler();
-  const gbt = new GbtReassembler();
-  const apdus: Uint8Array[] = [];
-  const errors: MeterError[] = [];
-  const onApdu = (apdu: Uint8Array): void => {
-    for (const e of gbt.push(apdu)) {
-      if (e.kind === 'apdu') apdus.push(e.apdu);
-      else errors.push(e.error);
-    }
-  };
-  const framerEvents = [...chunks.flatMap((c) => framer.push(c)), ...framer.end()];
-  for (const event of framerEvents) {
-    if (event.kind === 'error') {
-      errors.push(event.error);
-      reassembler.frameLost();
-      gbt.frameLost();
-    } else if (event.kind === 'frame') {
-      for (const r of reassembler.push(event.frame)) {
-        if (r.kind === 'apdu') onApdu(r.apdu.apdu);
-        else errors.push(r.error);
-      }
-    }
-  }
-  for (const r of reassembler.end()) if (r.kind === 'error') errors.push(r.error);
-  for (const e of gbt.end()) if (e.kind === 'error') errors.push(e.error);
-  return { apdus, errors };
+function run(chunks: readonly Uint8Array[]): { apdus: Uint8Array[]; errors: unknown[] } {
+  return runHdlc(chunks);
 }
 
 function toHex(bytes: Uint8Array): string {
