@@ -29,7 +29,12 @@ type Candidate =
   | { status: 'invalid' };
 
 const EMPTY = new Uint8Array(0);
-/** Flag, format (2), the longest addresses (4 + 4), control, HCS (2): enough to know the header's shape. */
+/**
+ * A frame whose header check fails is still waited for, to report it as CHECKSUM when its closing flag is
+ * where its length says, but only up to this size (every captured push frame has at most 141 bytes).
+ */
+export const HDLC_MAX_UNCHECKED_FRAME = 512;
+/** Flag and format field: where the addresses start. */
 const FORMAT_END = 3;
 
 /**
@@ -198,11 +203,19 @@ function tryFrame(data: Uint8Array, i: number): Candidate {
   if (length !== withoutInformation && length < withoutInformation + HDLC_CRC_LENGTH + 1) {
     return { status: 'invalid' };
   }
+  const bodyStart = i + 1;
+  const hasHcs = length !== withoutInformation;
+  if (hasHcs) {
+    // A 0x7E inside noise or ciphertext would otherwise hold the stream back for up to 2 KiB, the
+    // telegrams behind it included: a long frame is waited for only when its header checks out.
+    if (end - bodyStart < headerLength + HDLC_CRC_LENGTH) return { status: 'need-more' };
+    if (total > HDLC_MAX_UNCHECKED_FRAME && !crcMatches(data, bodyStart, bodyStart + headerLength)) {
+      return { status: 'invalid' };
+    }
+  }
   if (end - i < total) return { status: 'need-more' };
 
-  const bodyStart = i + 1;
   const fcsAt = i + length - 1;
-  const hasHcs = length !== withoutInformation;
   const hcsOk = hasHcs ? crcMatches(data, bodyStart, bodyStart + headerLength) : true;
   const fcsOk = crcMatches(data, bodyStart, fcsAt);
   const closed = data[i + total - 1] === HDLC_FLAG;

@@ -88,6 +88,14 @@ describe('HDLC framer', () => {
     assert.deepEqual(codes(events), []);
   });
 
+  it('a false header in noise claiming a long frame does not hold back the frame behind it', () => {
+    const falseHeader = hex('7EA7F0CF0313AAAA'); // 2034 bytes claimed, HCS wrong
+    const framer = new HdlcFramer();
+    const events = framer.push(concatBytes([falseHeader, AM550]));
+    assert.deepEqual(frames(events), [AM550]);
+    assert.equal(framer.buffered, 1); // the closing flag, which may open the next frame
+  });
+
   it('a frame without information field has no HCS, and is found', () => {
     const rr = encodeHdlcFrame({ information: new Uint8Array(0), control: 0x11 });
     assert.equal(rr.length, 10); // flags, format (2), CF, 02 23, control, FCS (2)
