@@ -89,3 +89,46 @@ export function formatCosemDateTime(dt: CosemDateTime): string | undefined {
   }
   return text;
 }
+
+/** '00'..'99': the two-digit fields of a timestamp, which every telegram formats again. */
+const TWO_DIGITS: readonly string[] = Array.from({ length: 100 }, (_, n) => two(n));
+
+function inRange(value: number, min: number, max: number): boolean {
+  return value === NOT_SPECIFIED || (value >= min && value <= max);
+}
+
+/**
+ * formatCosemDateTime(parseCosemDateTime(bytes)) in one pass, without the intermediate object: the meter
+ * model formats one or two of these per telegram. Undefined where either of those would be.
+ */
+export function cosemDateTimeText(bytes: Uint8Array): string | undefined {
+  if (bytes.length !== COSEM_DATE_TIME_LENGTH) return undefined;
+  const rawYear = ((bytes[0] as number) << 8) | (bytes[1] as number);
+  const month = bytes[2] as number;
+  const day = bytes[3] as number;
+  const hour = bytes[5] as number;
+  const minute = bytes[6] as number;
+  const second = bytes[7] as number;
+  const hundredths = bytes[8] as number;
+  const rawDeviation = ((bytes[9] as number) << 8) | (bytes[10] as number);
+  const deviation = rawDeviation >= 0x8000 ? rawDeviation - 0x10000 : rawDeviation;
+  // What parseCosemDateTime rejects: a field out of its range, or a deviation beyond ±14 hours.
+  if (rawYear !== 0xffff && (rawYear < 1970 || rawYear > 2199)) return undefined;
+  if (month !== 0xfd && month !== 0xfe && !inRange(month, 1, 12)) return undefined;
+  if (day !== 0xfd && day !== 0xfe && !inRange(day, 1, 31)) return undefined;
+  if (!inRange(bytes[4] as number, 1, 7) || !inRange(hour, 0, 23)) return undefined;
+  if (!inRange(minute, 0, 59) || !inRange(second, 0, 59) || !inRange(hundredths, 0, 99)) return undefined;
+  const hasOffset = deviation !== DEVIATION_NOT_SPECIFIED;
+  if (hasOffset && (deviation < -840 || deviation > 840)) return undefined;
+  // What formatCosemDateTime cannot write: a date or time that is not specified.
+  if (rawYear === 0xffff || month >= 0xfd || day >= 0xfd) return undefined;
+  if (hour === NOT_SPECIFIED || minute === NOT_SPECIFIED || second === NOT_SPECIFIED) return undefined;
+  let text = `${rawYear}-${TWO_DIGITS[month]}-${TWO_DIGITS[day]}T${TWO_DIGITS[hour]}:${TWO_DIGITS[minute]}:${TWO_DIGITS[second]}`;
+  if (hundredths !== NOT_SPECIFIED && hundredths !== 0) text += `.${TWO_DIGITS[hundredths]}`;
+  if (hasOffset) {
+    const offset = deviation === 0 ? 0 : -deviation;
+    const abs = Math.abs(offset);
+    text += `${offset < 0 ? '-' : '+'}${TWO_DIGITS[Math.floor(abs / 60)]}:${TWO_DIGITS[abs % 60]}`;
+  }
+  return text;
+}

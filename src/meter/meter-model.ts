@@ -1,10 +1,11 @@
 import { toHex } from '../bytes/hex.js';
-import { formatCosemDateTime, parseCosemDateTime } from '../cosem/date-time.js';
-import { formatObis, looksLikeObis } from '../cosem/obis.js';
+import { cosemDateTimeText } from '../cosem/date-time.js';
+import { looksLikeObis } from '../cosem/obis.js';
 import { UNIT_NONE, unitSymbol } from '../cosem/units.js';
 import type { DlmsValue } from '../dlms/axdr.js';
 import { MeterError } from '../errors.js';
-import { BASE_UNIT, UNIT_CONVERSIONS, VALUE_KEY_BY_OBIS, VALUE_KEYS, type ValueKey } from './value-keys.js';
+import { type ObisCode, obisCode } from './obis-codes.js';
+import { BASE_UNIT, UNIT_CONVERSIONS, VALUE_KEYS, type ValueKey, type ValueKeySpec } from './value-keys.js';
 
 /**
  * From the generic A-XDR tree of a data-notification to a meter reading.
@@ -50,60 +51,64 @@ export type NotificationContext = {
   readonly dateTime: Uint8Array | undefined;
 };
 
-type Register = { obis: string; value: DlmsValue; scaler: number; unit: number | undefined };
-
-type Walk = {
-  registers: Register[];
-  clock: string | undefined;
-  unlabelledStrings: string[];
-};
-
 const CLOCK_OBIS = '0-0:1.0.0.255';
 const METER_NUMBER_OBIS = '0-0:96.1.0.255';
 const INVOKE_ID_MASK = 0x00ffffff;
 const latin1 = new TextDecoder('latin1');
+const SLOT_COUNT = VALUE_KEYS.length;
+const slotOf = (key: ValueKey): number => VALUE_KEYS.findIndex((spec) => spec.key === key);
+const METER_ID_SLOT = slotOf('meter_id');
+const POWER_SLOT = slotOf('power');
+const POWER_IN_SLOT = slotOf('power_in');
+const POWER_OUT_SLOT = slotOf('power_out');
+const FNV_OFFSET = 0x811c9dc5;
+const FNV_PRIME = 0x01000193;
+
+/** What the walk over one push list collects; registers are read as they are found. */
+class Walk {
+  registers = 0;
+  /** FNV-1a of the registers so far (structureOf below). */
+  hash = FNV_OFFSET;
+  clock: string | undefined = undefined;
+  /** Lengths of the unlabelled strings, for the fingerprint; the last one is the meter number. */
+  readonly stringLengths: number[] = [];
+  lastString: string | undefined = undefined;
+  readonly obis: Record<string, ObisReading> = {};
+  /** Published values by their place in VALUE_KEYS, so that they come out in publishing order. */
+  readonly slots: (number | string | undefined)[] = new Array(SLOT_COUNT).fill(undefined);
+}
 
 export function buildTelegram(context: NotificationContext, body: DlmsValue): Telegram {
-  const walk: Walk = { registers: [], clock: undefined, unlabelledStrings: [] };
+  const walk = new Walk();
   if (body.type === 'structure' || body.type === 'array') walkItems(body.items, walk);
-  if (walk.registers.length === 0) {
+  if (walk.registers === 0) {
     throw new MeterError(
       'UNSUPPORTED',
       "the telegram decrypted and decoded, but its push list carries no OBIS codes (a positional layout such as Wiener Netze's is not supported yet)",
     );
   }
 
-  const obis: Record<string, ObisReading> = {};
-  const values: TelegramValues = {};
-  for (const register of walk.registers) {
-    const reading = readRegister(register);
-    if (reading === undefined) continue;
-    obis[register.obis] = reading.obis;
-    const spec = VALUE_KEY_BY_OBIS.get(register.obis);
-    if (spec === undefined) continue;
-    const published = publishedValue(spec.unit, spec.kind, register, reading);
-    if (published !== undefined) values[spec.key] = published;
-  }
-  const trailingNumber = walk.unlabelledStrings.at(-1);
+  const { obis, slots } = walk;
+  const trailingNumber = walk.lastString;
   if (obis[METER_NUMBER_OBIS] === undefined && trailingNumber !== undefined) {
     obis[METER_NUMBER_OBIS] = { value: trailingNumber };
-    values.meter_id = trailingNumber;
+    slots[METER_ID_SLOT] = trailingNumber;
   }
-  setNetPower(values);
+  slots[POWER_SLOT] = netPower(slots[POWER_IN_SLOT], slots[POWER_OUT_SLOT]);
 
-  const headerTime = context.dateTime === undefined ? undefined : parseCosemDateTime(context.dateTime);
-  const time = (headerTime && formatCosemDateTime(headerTime)) ?? walk.clock ?? clockFromRegisters(obis);
+  const headerTime = context.dateTime === undefined ? undefined : cosemDateTimeText(context.dateTime);
+  const time = headerTime ?? walk.clock ?? clockFromRegisters(obis);
   if (obis[CLOCK_OBIS] === undefined && walk.clock !== undefined) {
     obis[CLOCK_OBIS] = { value: walk.clock };
   }
-  const meterId = values.meter_id;
+  const meterId = slots[METER_ID_SLOT];
   return {
     meterId: typeof meterId === 'string' ? meterId : undefined,
-    systemTitle: context.systemTitle === undefined ? undefined : toHex(context.systemTitle),
+    systemTitle: context.systemTitle === undefined ? undefined : systemTitleHex(context.systemTitle),
     frameCounter: context.frameCounter,
     invokeId: context.longInvokeIdAndPriority & INVOKE_ID_MASK,
     time,
-    values: orderValues(values),
+    values: orderedValues(slots),
     obis,
     structure: structureOf(walk),
   };
@@ -113,37 +118,83 @@ export function buildTelegram(context: NotificationContext, body: DlmsValue): Te
  * FNV-1a over what a meter keeps the same from one push to the next: its registers' OBIS codes, scalers,
  * units and value types (with string lengths), its unlabelled strings' lengths and whether it sent a clock.
  * Line noise that changes any of these changes the number; a damaged value does not (reading-guard.ts).
+ * The registers' part is mixed in as the walk finds them (mixRegister).
  */
 function structureOf(walk: Walk): number {
-  let hash = 0x811c9dc5;
-  const mix = (n: number): void => {
-    hash = Math.imul(hash ^ (n & 0xff), 0x01000193);
-  };
-  for (const register of walk.registers) {
-    for (let i = 0; i < register.obis.length; i++) mix(register.obis.charCodeAt(i));
-    mix(register.scaler);
-    mix(register.unit ?? 0xff);
-    const value = register.value;
-    mix(value.type.charCodeAt(0));
-    if ('tag' in value) mix(value.tag);
-    if ('bytes' in value) mix(value.bytes.length);
-    if ('text' in value) mix(value.text.length);
-  }
-  for (const text of walk.unlabelledStrings) mix(text.length);
-  mix(walk.clock === undefined ? 0 : 1);
+  let hash = walk.hash;
+  for (const length of walk.stringLengths) hash = Math.imul(hash ^ (length & 0xff), FNV_PRIME);
+  hash = Math.imul(hash ^ (walk.clock === undefined ? 0 : 1), FNV_PRIME);
   return hash >>> 0;
+}
+
+function mixRegister(hash: number, text: string, value: DlmsValue, scaler: number, unit: number): number {
+  let h = hash;
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ (text.charCodeAt(i) & 0xff), FNV_PRIME);
+  h = Math.imul(h ^ (scaler & 0xff), FNV_PRIME);
+  h = Math.imul(h ^ (unit & 0xff), FNV_PRIME);
+  h = Math.imul(h ^ (value.type.charCodeAt(0) & 0xff), FNV_PRIME);
+  switch (value.type) {
+    case 'integer':
+    case 'float':
+      return Math.imul(h ^ (value.tag & 0xff), FNV_PRIME);
+    case 'bit-string':
+    case 'octet-string':
+    case 'date-time':
+    case 'date':
+    case 'time':
+      return Math.imul(h ^ (value.bytes.length & 0xff), FNV_PRIME);
+    case 'visible-string':
+    case 'utf8-string':
+      return Math.imul(h ^ (value.text.length & 0xff), FNV_PRIME);
+    default:
+      return h;
+  }
+}
+
+let lastTitle: Uint8Array | undefined;
+let lastTitleHex = '';
+
+/** A meter sends the same system title every time: its hex text is kept from the telegram before. */
+function systemTitleHex(title: Uint8Array): string {
+  const last = lastTitle;
+  if (last !== undefined && last.length === title.length) {
+    let same = true;
+    for (let i = 0; i < title.length; i++) {
+      if (last[i] !== title[i]) {
+        same = false;
+        break;
+      }
+    }
+    if (same) return lastTitleHex;
+  }
+  lastTitle = Uint8Array.from(title);
+  lastTitleHex = toHex(title);
+  return lastTitleHex;
+}
+
+function orderedValues(slots: readonly (number | string | undefined)[]): TelegramValues {
+  const ordered: TelegramValues = {};
+  for (let i = 0; i < SLOT_COUNT; i++) {
+    const value = slots[i];
+    if (value !== undefined) ordered[(VALUE_KEYS[i] as ValueKeySpec).key] = value;
+  }
+  return ordered;
 }
 
 /** `power`, the net power power_in − power_out, when both are there; otherwise no `power` at all. */
 export function setNetPower(values: TelegramValues): void {
-  const powerIn = values.power_in;
-  const powerOut = values.power_out;
-  if (typeof powerIn === 'number' && typeof powerOut === 'number') {
-    // Rounded so that 0.3 − 0.1 does not publish as 0.19999999999999998.
-    values.power = Math.round((powerIn - powerOut) * 1e6) / 1e6;
-  } else {
-    delete values.power;
-  }
+  const power = netPower(values.power_in, values.power_out);
+  if (power === undefined) delete values.power;
+  else values.power = power;
+}
+
+function netPower(
+  powerIn: number | string | undefined,
+  powerOut: number | string | undefined,
+): number | undefined {
+  if (typeof powerIn !== 'number' || typeof powerOut !== 'number') return undefined;
+  // Rounded so that 0.3 − 0.1 does not publish as 0.19999999999999998.
+  return Math.round((powerIn - powerOut) * 1e6) / 1e6;
 }
 
 function clockFromRegisters(obis: Record<string, ObisReading>): string | undefined {
@@ -151,24 +202,8 @@ function clockFromRegisters(obis: Record<string, ObisReading>): string | undefin
   return typeof clock === 'string' ? clock : undefined;
 }
 
-function orderValues(values: TelegramValues): TelegramValues {
-  const ordered: TelegramValues = {};
-  for (const spec of VALUE_KEYS) {
-    const value = values[spec.key];
-    if (value !== undefined) ordered[spec.key] = value;
-  }
-  return ordered;
-}
-
 function isScalar(value: DlmsValue | undefined): value is DlmsValue {
   return value !== undefined && value.type !== 'structure' && value.type !== 'array' && value.type !== 'null';
-}
-
-function scalerUnit(value: DlmsValue | undefined): { scaler: number; unit: number } | undefined {
-  if (value === undefined || value.type !== 'structure' || value.items.length !== 2) return undefined;
-  const [scaler, unit] = value.items;
-  if (scaler?.type !== 'integer' || unit?.type !== 'enum') return undefined;
-  return { scaler: scaler.value, unit: unit.value };
 }
 
 function walkItems(items: readonly DlmsValue[], walk: Walk): void {
@@ -186,31 +221,46 @@ function walkItems(items: readonly DlmsValue[], walk: Walk): void {
       isScalar(next) &&
       !(next.type === 'octet-string' && looksLikeObis(next.bytes))
     ) {
-      const su = scalerUnit(items[i + 2]);
-      walk.registers.push({
-        obis: formatObis(item.bytes),
-        value: next,
-        scaler: su?.scaler ?? 0,
-        unit: su?.unit,
-      });
-      i += su === undefined ? 1 : 2;
+      // {scaler, unit} after the value, when it is there.
+      const su = items[i + 2];
+      let scaler = 0;
+      let unit: number | undefined;
+      if (su !== undefined && su.type === 'structure' && su.items.length === 2) {
+        const [s, u] = su.items;
+        if (s?.type === 'integer' && u?.type === 'enum') {
+          scaler = s.value;
+          unit = u.value;
+        }
+      }
+      addRegister(walk, obisCode(item.bytes), next, scaler, unit);
+      i += unit === undefined ? 1 : 2;
       continue;
     }
-    const dateTime = parseCosemDateTime(item.bytes);
-    const iso = dateTime && formatCosemDateTime(dateTime);
+    const iso = cosemDateTimeText(item.bytes);
     if (iso !== undefined) {
       walk.clock ??= iso;
       continue;
     }
     const text = printable(item.bytes);
-    if (text !== undefined) walk.unlabelledStrings.push(text);
+    if (text !== undefined) {
+      walk.stringLengths.push(text.length);
+      walk.lastString = text;
+    }
   }
 }
 
 function printable(bytes: Uint8Array): string | undefined {
   if (bytes.length === 0) return undefined;
   for (const byte of bytes) if (byte < 0x20 || byte > 0x7e) return undefined;
-  return latin1.decode(bytes).trim();
+  return asciiText(bytes).trim();
+}
+
+/** Bytes known to be printable ASCII, as text: short ones without the cost of a TextDecoder call. */
+function asciiText(bytes: Uint8Array): string {
+  if (bytes.length > 64) return latin1.decode(bytes);
+  let text = '';
+  for (let i = 0; i < bytes.length; i++) text += String.fromCharCode(bytes[i] as number);
+  return text;
 }
 
 /** 10^exponent applied so that 2330 × 10^−1 is 233, not 233.00000000000003. */
@@ -218,61 +268,80 @@ export function scale(raw: number, exponent: number): number {
   return exponent >= 0 ? raw * 10 ** exponent : raw / 10 ** -exponent;
 }
 
-type RegisterReading = { obis: ObisReading; numeric: number | undefined; unit: string | undefined };
-
-function readRegister(register: Register): RegisterReading | undefined {
-  const value = register.value;
-  const unit =
-    register.unit === undefined || register.unit === UNIT_NONE ? undefined : unitSymbol(register.unit);
-  const withUnit = (v: number | string): ObisReading =>
-    unit === undefined ? { value: v } : { value: v, unit };
+function addRegister(
+  walk: Walk,
+  code: ObisCode,
+  value: DlmsValue,
+  scaler: number,
+  unit: number | undefined,
+): void {
+  walk.registers++;
+  walk.hash = mixRegister(walk.hash, code.text, value, scaler, unit ?? 0xff);
+  const unitText = unit === undefined || unit === UNIT_NONE ? undefined : unitSymbol(unit);
+  let reading: ObisReading;
+  let numeric: number | undefined;
   switch (value.type) {
     case 'integer':
     case 'float':
     case 'bcd': {
-      const numeric = scale(value.value, register.scaler);
+      numeric = scale(value.value, scaler);
       // A float register can hold NaN or ±Infinity, and a huge scaler overflows: no meter measures that.
-      if (!Number.isFinite(numeric)) return undefined;
-      return { obis: withUnit(numeric), numeric, unit };
+      if (!Number.isFinite(numeric)) return;
+      reading = unitText === undefined ? { value: numeric } : { value: numeric, unit: unitText };
+      break;
     }
     case 'enum':
-      return { obis: { value: value.value }, numeric: undefined, unit: undefined };
+      reading = { value: value.value };
+      break;
     case 'boolean':
-      return { obis: { value: value.value ? 1 : 0 }, numeric: undefined, unit: undefined };
+      reading = { value: value.value ? 1 : 0 };
+      break;
     case 'visible-string':
     case 'utf8-string':
-      return { obis: { value: value.text.trim() }, numeric: undefined, unit: undefined };
+      reading = { value: value.text.trim() };
+      break;
     case 'octet-string':
     case 'date-time': {
-      const dateTime = value.bytes.length === 12 ? parseCosemDateTime(value.bytes) : undefined;
-      const iso = dateTime && formatCosemDateTime(dateTime);
-      if (iso !== undefined) return { obis: { value: iso }, numeric: undefined, unit: undefined };
+      const iso = cosemDateTimeText(value.bytes);
+      if (iso !== undefined) {
+        reading = { value: iso };
+        break;
+      }
       const text = value.type === 'octet-string' ? printable(value.bytes) : undefined;
-      return { obis: { value: text ?? toHex(value.bytes) }, numeric: undefined, unit: undefined };
+      reading = { value: text ?? toHex(value.bytes) };
+      break;
     }
     default:
-      return undefined;
+      return;
   }
+  walk.obis[code.text] = reading;
+  const spec = code.spec;
+  if (spec === undefined) return;
+  const published =
+    spec.kind === 'text'
+      ? typeof reading.value === 'string'
+        ? reading.value
+        : undefined
+      : publishedNumber(spec.unit, value, numeric, scaler, unit, unitText);
+  if (published !== undefined) walk.slots[code.slot] = published;
 }
 
-function publishedValue(
+/** A number register in the published unit; undefined when its unit cannot be converted to that one. */
+function publishedNumber(
   publishedUnit: string | undefined,
-  kind: 'number' | 'text',
-  register: Register,
-  reading: RegisterReading,
-): number | string | undefined {
-  if (kind === 'text') return typeof reading.obis.value === 'string' ? reading.obis.value : undefined;
-  const raw = register.value;
-  if (
-    reading.numeric === undefined ||
-    !(raw.type === 'integer' || raw.type === 'float' || raw.type === 'bcd')
-  ) {
+  raw: DlmsValue,
+  numeric: number | undefined,
+  scaler: number,
+  unit: number | undefined,
+  unitText: string | undefined,
+): number | undefined {
+  if (numeric === undefined || !(raw.type === 'integer' || raw.type === 'float' || raw.type === 'bcd')) {
     return undefined;
   }
-  if (publishedUnit === undefined) return reading.numeric;
-  const meterUnit = reading.unit ?? (register.unit === undefined ? BASE_UNIT[publishedUnit] : undefined);
+  if (publishedUnit === undefined) return numeric;
+  const meterUnit = unitText ?? (unit === undefined ? BASE_UNIT[publishedUnit] : undefined);
   const exponent = meterUnit === undefined ? undefined : UNIT_CONVERSIONS[publishedUnit]?.[meterUnit];
   if (exponent === undefined) return undefined;
-  const published = scale(raw.value, register.scaler + exponent);
+  const published = scale(raw.value, scaler + exponent);
   return Number.isFinite(published) ? published : undefined;
 }

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { fromHex, HexTextDecoder, HexTextError, looksLikeHexText, toHex } from '../../src/bytes/hex.js';
-import { formatCosemDateTime, parseCosemDateTime } from '../../src/cosem/date-time.js';
+import { cosemDateTimeText, formatCosemDateTime, parseCosemDateTime } from '../../src/cosem/date-time.js';
 import { AXDR, AXDR_MAX_DEPTH, type DlmsValue, decodeAxdr } from '../../src/dlms/axdr.js';
 import { encodeAxdr } from '../../src/encode/axdr-encoder.js';
 import { encodeCosemDateTime } from '../../src/encode/push-layouts.js';
@@ -143,6 +143,48 @@ describe('COSEM date-time', () => {
     const dt = parseCosemDateTime(bytes);
     assert.ok(dt);
     assert.equal(formatCosemDateTime(dt), '2026-11-24T13:05:09+01:00');
+  });
+});
+
+describe('COSEM date-time in one pass', () => {
+  it('cosemDateTimeText says what parse and format say, for any bytes', () => {
+    // Each field from its edges, its "not specified" values and beyond, so that every check is crossed.
+    const picks = [0, 1, 7, 12, 13, 23, 24, 31, 32, 59, 60, 99, 100, 0x80, 0xfd, 0xfe, 0xff];
+    let seed = 1;
+    const next = (n: number): number => {
+      seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+      return (seed >>> 8) % n;
+    };
+    // Mostly 1..7, valid in every field, so that whole valid timestamps come up too.
+    const byte = (): number =>
+      next(2) === 0 ? 1 + next(7) : next(3) === 0 ? next(256) : (picks[next(picks.length)] as number);
+    const years = [0x07b2, 0x07b1, 0x0897, 0x0898, 0x07ea, 0xffff, 0x0000];
+    const deviations = [0, 0xffc4, 0xff88, 0x8000, 0xfcb8, 0xfcb7, 0x0348, 0x0349, 0x003c, 0x001e];
+    for (let i = 0; i < 50_000; i++) {
+      const year = years[next(years.length)] as number;
+      const deviation = next(4) === 0 ? next(0x10000) : (deviations[next(deviations.length)] as number);
+      const bytes = Uint8Array.of(
+        year >> 8,
+        year & 0xff,
+        byte(),
+        byte(),
+        byte(),
+        byte(),
+        byte(),
+        byte(),
+        byte(),
+        deviation >> 8,
+        deviation & 0xff,
+        byte(),
+      );
+      const dt = parseCosemDateTime(bytes);
+      assert.equal(
+        cosemDateTimeText(bytes),
+        dt === undefined ? undefined : formatCosemDateTime(dt),
+        toHex(bytes),
+      );
+    }
+    assert.equal(cosemDateTimeText(new Uint8Array(11)), undefined);
   });
 });
 
