@@ -52,23 +52,36 @@ const AES_BLOCK = 16;
 /** GCM's first counter value for the payload (NIST SP 800-38D: J0 is IV ‖ 1, the data starts at inc32(J0)). */
 const FIRST_COUNTER = 2;
 
+/** Counter blocks, written again for every telegram (grown when a longer one comes): only the cipher reads them. */
+let counterBlocks = new Uint8Array(32 * AES_BLOCK);
+
 /**
  * AES-CTR with GCM's counter blocks IV ‖ 00000002, 00000003, …; its own inverse: the same function
- * encrypts (the simulator) and decrypts.
+ * encrypts (the simulator) and decrypts. `iv` is 12 bytes.
  */
-export function aesCtr(key: Uint8Array, iv: Buffer, data: Uint8Array): Uint8Array {
-  const blocks = Math.ceil(data.length / AES_BLOCK);
-  const counters = Buffer.allocUnsafe(blocks * AES_BLOCK);
-  for (let b = 0; b < blocks; b++) {
-    iv.copy(counters, b * AES_BLOCK, 0, 12);
-    counters.writeUInt32BE((FIRST_COUNTER + b) >>> 0, b * AES_BLOCK + 12);
+export function aesCtr(key: Uint8Array, iv: Uint8Array, data: Uint8Array): Uint8Array {
+  const length = data.length;
+  const blocks = Math.ceil(length / AES_BLOCK);
+  const size = blocks * AES_BLOCK;
+  if (counterBlocks.length < size) counterBlocks = new Uint8Array(size);
+  const counters = counterBlocks;
+  for (let b = 0, at = 0; b < blocks; b++, at += AES_BLOCK) {
+    for (let j = 0; j < 12; j++) counters[at + j] = iv[j] as number;
+    const counter = (FIRST_COUNTER + b) >>> 0;
+    counters[at + 12] = counter >>> 24;
+    counters[at + 13] = (counter >>> 16) & 0xff;
+    counters[at + 14] = (counter >>> 8) & 0xff;
+    counters[at + 15] = counter & 0xff;
   }
-  // Whole blocks in, whole blocks out: ECB returns them at once and never needs final().
-  const stream = blockCipher(key).update(counters);
-  const out = new Uint8Array(data.length);
-  for (let i = 0; i < data.length; i++) out[i] = (data[i] as number) ^ (stream[i] as number);
-  return out;
+  // Whole blocks in, whole blocks out: ECB returns them at once and never needs final(). The keystream is
+  // a fresh buffer of our own, so the data is XORed into it rather than into one more copy.
+  const stream = blockCipher(key).update(new Uint8Array(counters.buffer, 0, size));
+  for (let i = 0; i < length; i++) stream[i] = (stream[i] as number) ^ (data[i] as number);
+  return new Uint8Array(stream.buffer, stream.byteOffset, length);
 }
+
+/** The IV of the telegram being decrypted: aesCtr copies it into its counter blocks at once. */
+const ivScratch = new Uint8Array(12);
 
 function authData(securityControl: number, authenticationKey: Uint8Array, extra?: Uint8Array): Buffer {
   return Buffer.concat([
@@ -98,8 +111,14 @@ export function decryptGloCiphered(apdu: CipheredApdu, keys: DlmsKeys): Decrypte
       "the telegram is encrypted and no key was given: the 32 hex digits from your grid operator go in --key HEX, the SERIAL_KEY variable, or the add-on's key option",
     );
   }
-  const iv = gcmIv(apdu.systemTitle, apdu.frameCounter);
   if (!hasTag || ak === undefined) {
+    const iv = ivScratch;
+    iv.set(apdu.systemTitle, 0);
+    const fc = apdu.frameCounter;
+    iv[8] = fc >>> 24;
+    iv[9] = (fc >>> 16) & 0xff;
+    iv[10] = (fc >>> 8) & 0xff;
+    iv[11] = fc & 0xff;
     return { plaintext: aesCtr(ek, iv, apdu.content), authenticated: false, encrypted: true };
   }
   return {
