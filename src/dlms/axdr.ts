@@ -52,17 +52,6 @@ export type DlmsValue =
 /** Nesting deeper than this is not a meter's push list but garbage or an attack on the stack. */
 export const AXDR_MAX_DEPTH = 16;
 
-const INTEGER_WIDTHS: Readonly<Record<number, { bytes: 1 | 2 | 4 | 8; signed: boolean }>> = {
-  [AXDR.integer]: { bytes: 1, signed: true },
-  [AXDR.unsigned]: { bytes: 1, signed: false },
-  [AXDR.long]: { bytes: 2, signed: true },
-  [AXDR.longUnsigned]: { bytes: 2, signed: false },
-  [AXDR.doubleLong]: { bytes: 4, signed: true },
-  [AXDR.doubleLongUnsigned]: { bytes: 4, signed: false },
-  [AXDR.long64]: { bytes: 8, signed: true },
-  [AXDR.long64Unsigned]: { bytes: 8, signed: false },
-};
-
 const latin1 = new TextDecoder('latin1');
 const utf8 = new TextDecoder('utf-8');
 
@@ -82,11 +71,28 @@ export function readAxdrValue(reader: ByteReader, depth = 0): DlmsValue {
   }
   const at = reader.offset;
   const tag = reader.u8('A-XDR tag');
-  const width = INTEGER_WIDTHS[tag];
-  if (width !== undefined)
-    return { type: 'integer', tag, value: readInteger(reader, width.bytes, width.signed) };
-
   switch (tag) {
+    case AXDR.integer: {
+      const v = reader.u8('integer');
+      return { type: 'integer', tag, value: v >= 0x80 ? v - 0x100 : v };
+    }
+    case AXDR.unsigned:
+      return { type: 'integer', tag, value: reader.u8('integer') };
+    case AXDR.long: {
+      const v = reader.u16('long');
+      return { type: 'integer', tag, value: v >= 0x8000 ? v - 0x10000 : v };
+    }
+    case AXDR.longUnsigned:
+      return { type: 'integer', tag, value: reader.u16('long') };
+    case AXDR.doubleLong: {
+      const v = reader.u32('double-long');
+      return { type: 'integer', tag, value: v >= 0x80000000 ? v - 0x100000000 : v };
+    }
+    case AXDR.doubleLongUnsigned:
+      return { type: 'integer', tag, value: reader.u32('double-long') };
+    case AXDR.long64:
+    case AXDR.long64Unsigned:
+      return { type: 'integer', tag, value: readLong64(reader, tag === AXDR.long64) };
     case AXDR.null:
       return { type: 'null' };
     case AXDR.array:
@@ -99,8 +105,9 @@ export function readAxdrValue(reader: ByteReader, depth = 0): DlmsValue {
           `A-XDR ${tag === AXDR.array ? 'array' : 'structure'} at offset ${at} announces ${count} elements but only ${reader.remaining} bytes are left`,
         );
       }
-      const items: DlmsValue[] = [];
-      for (let i = 0; i < count; i++) items.push(readAxdrValue(reader, depth + 1));
+      // Sized once: a push list has hundreds of small structures, and push() would reserve room for 16.
+      const items = new Array<DlmsValue>(count);
+      for (let i = 0; i < count; i++) items[i] = readAxdrValue(reader, depth + 1);
       return { type: tag === AXDR.array ? 'array' : 'structure', items };
     }
     case AXDR.boolean:
@@ -150,25 +157,9 @@ export function readAxdrValue(reader: ByteReader, depth = 0): DlmsValue {
   }
 }
 
-function readInteger(reader: ByteReader, bytes: 1 | 2 | 4 | 8, signed: boolean): number {
-  switch (bytes) {
-    case 1: {
-      const v = reader.u8('integer');
-      return signed && v >= 0x80 ? v - 0x100 : v;
-    }
-    case 2: {
-      const v = reader.u16('long');
-      return signed && v >= 0x8000 ? v - 0x10000 : v;
-    }
-    case 4: {
-      const v = reader.u32('double-long');
-      return signed && v >= 0x80000000 ? v - 0x100000000 : v;
-    }
-    case 8: {
-      const hi = reader.u32('long64');
-      const lo = reader.u32('long64');
-      const big = (BigInt(hi) << 32n) | BigInt(lo);
-      return Number(signed ? BigInt.asIntN(64, big) : big);
-    }
-  }
+function readLong64(reader: ByteReader, signed: boolean): number {
+  const hi = reader.u32('long64');
+  const lo = reader.u32('long64');
+  const big = (BigInt(hi) << 32n) | BigInt(lo);
+  return Number(signed ? BigInt.asIntN(64, big) : big);
 }
