@@ -59,18 +59,22 @@ export async function runDecode(args: readonly string[], io: CliIo): Promise<num
   let decoded = 0;
   let said = 0;
   const seen: InputSeen = { bytes: 0, head: [], frames: 0 };
+  // One write per stream per decoded chunk, not one per line: a 64 KiB chunk is some two hundred telegrams,
+  // and each write to a file or pipe is a system call. Lines still come out in the order they were made.
+  const out = new LineBatch(io);
   const emit = (events: readonly DecoderEvent[]): void => {
     for (const event of events) {
       if (event.kind === 'telegram') {
         decoded++;
-        io.stdout(`${JSON.stringify(telegramToJson(event.telegram))}\n`);
+        out.stdout(JSON.stringify(telegramToJson(event.telegram)));
       } else if (event.kind === 'rejected') {
         said++;
-        io.stderr(`${JSON.stringify(rejectionToJson(event.error))}\n`);
+        out.stderr(JSON.stringify(rejectionToJson(event.error)));
       } else if (event.kind === 'frame') {
         seen.frames++;
       }
     }
+    out.flush();
   };
   const push = (bytes: Uint8Array): void => {
     seen.bytes += bytes.length;
@@ -102,6 +106,34 @@ export async function runDecode(args: readonly string[], io: CliIo): Promise<num
   // Every frame ends as a telegram or a rejection; input without one would otherwise end in silence.
   if (said === 0 && seen.frames === 0) io.stderr(`${JSON.stringify(whyNoFrame(seen))}\n`);
   return decoded > 0 ? 0 : 1;
+}
+
+/** Lines for stdout and stderr, held until flush() or until the other stream has a line. */
+class LineBatch {
+  private text = '';
+  private toStderr = false;
+
+  constructor(private readonly io: CliIo) {}
+
+  stdout(line: string): void {
+    if (this.toStderr) this.flush();
+    this.text += `${line}\n`;
+  }
+
+  stderr(line: string): void {
+    if (!this.toStderr) this.flush();
+    this.toStderr = true;
+    this.text += `${line}\n`;
+  }
+
+  flush(): void {
+    if (this.text !== '') {
+      if (this.toStderr) this.io.stderr(this.text);
+      else this.io.stdout(this.text);
+    }
+    this.text = '';
+    this.toStderr = false;
+  }
 }
 
 type InputSeen = { bytes: number; head: number[]; frames: number };

@@ -15,15 +15,15 @@ export type TelegramJson = {
 
 export function telegramToJson(telegram: Telegram): TelegramJson {
   // Built field by field so that the key order is the documented one and absent fields are absent.
-  return {
-    ...(telegram.meterId === undefined ? {} : { meter_id: telegram.meterId }),
-    ...(telegram.systemTitle === undefined ? {} : { system_title: telegram.systemTitle }),
-    ...(telegram.frameCounter === undefined ? {} : { frame_counter: telegram.frameCounter }),
-    ...(telegram.time === undefined ? {} : { time: telegram.time }),
-    ...(telegram.totalsTime === undefined ? {} : { totals_time: telegram.totalsTime }),
-    values: telegram.values,
-    obis: telegram.obis,
-  };
+  const json: Partial<TelegramJson> = {};
+  if (telegram.meterId !== undefined) json.meter_id = telegram.meterId;
+  if (telegram.systemTitle !== undefined) json.system_title = telegram.systemTitle;
+  if (telegram.frameCounter !== undefined) json.frame_counter = telegram.frameCounter;
+  if (telegram.time !== undefined) json.time = telegram.time;
+  if (telegram.totalsTime !== undefined) json.totals_time = telegram.totalsTime;
+  json.values = telegram.values;
+  json.obis = telegram.obis;
+  return json as TelegramJson;
 }
 
 export type RejectionJson = { code: string; message: string; raw?: string };
