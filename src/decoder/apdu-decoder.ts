@@ -15,13 +15,14 @@ export function decodeApdu(apdu: Uint8Array, keys: DlmsKeys, evidence?: KeyEvide
   try {
     return decodeApduUnchecked(apdu, keys, evidence);
   } catch (error) {
-    if (isMeterError(error)) throw error.withRaw(apdu);
+    // A copy of its own: the APDU may be a view into a block of pooled copies (bytes/byte-pool.ts).
+    if (isMeterError(error)) throw error.withRaw(apdu.slice());
     // A bug, not bad input: kept visible, in the one error type callers handle, with its own code.
     throw new MeterError(
       'INTERNAL_ERROR',
       `internal decoder error (a bug; please report it with these bytes): ${String(error)}`,
       {
-        raw: apdu,
+        raw: apdu.slice(),
         cause: error,
       },
     );

@@ -29,7 +29,7 @@ export const MBUS_MAX_OVERFLOW_BODY = 260;
 export const MBUS_MAX_FRAME_LENGTH = MBUS_HEADER_LENGTH + MBUS_MAX_OVERFLOW_BODY + 2;
 
 export type MbusFrame = {
-  /** The whole frame, start byte to stop byte (a copy: safe to keep). */
+  /** The whole frame, start byte to stop byte (a copy, in a shared block: safe to keep, not to write). */
   readonly raw: Uint8Array;
   readonly cField: number;
   readonly aField: number;

@@ -1,3 +1,4 @@
+import { pooledCopy } from '../bytes/byte-pool.js';
 import { MeterError } from '../errors.js';
 import {
   MBUS_ACK,
@@ -71,7 +72,7 @@ export class MbusFramer {
         }
         if (candidate.status === 'frame') {
           flushDiscard(i);
-          const raw = copyOf(data, i, i + candidate.length);
+          const raw = pooledCopy(data, i, i + candidate.length);
           events.push({ kind: 'frame', frame: mbusFrameFromRaw(raw, candidate.lengthOverflow) });
           i += candidate.length;
           continue;

@@ -1,3 +1,4 @@
+import { pooledJoin } from '../bytes/byte-pool.js';
 import { MeterError } from '../errors.js';
 import type { MbusFrame } from './mbus-frame.js';
 
@@ -66,7 +67,9 @@ export class SegmentReassembler {
     // checksum: it is the one report of its telegram, and the segments around it go quietly.
     if ((ci & DLMS_CI_RESERVED_MASK) !== 0) {
       this.frameLost();
-      return [{ kind: 'error', error: new MeterError('UNSUPPORTED', describeCi(ci), { raw: frame.raw }) }];
+      return [
+        { kind: 'error', error: new MeterError('UNSUPPORTED', describeCi(ci), { raw: frame.raw.slice() }) },
+      ];
     }
     if (frame.data.length < TRANSPORT_HEADER_LENGTH) {
       this.frameLost();
@@ -77,7 +80,7 @@ export class SegmentReassembler {
             'FRAME_INVALID',
             'M-Bus frame too short for the DLMS transport header (STSAP, DTSAP)',
             {
-              raw: frame.raw,
+              raw: frame.raw.slice(),
             },
           ),
         },
@@ -99,7 +102,9 @@ export class SegmentReassembler {
           if ((ci & DLMS_CI_FIN) !== 0) this.afterLoss = false;
           return events;
         }
-        events.push(this.missing(`segment ${sequence} arrived without the segments before it`, frame.raw));
+        events.push(
+          this.missing(`segment ${sequence} arrived without the segments before it`, frame.raw.slice()),
+        );
         return events;
       }
       if (sequence !== pending.nextSequence || stsap !== pending.stsap || dtsap !== pending.dtsap) {
@@ -107,7 +112,7 @@ export class SegmentReassembler {
         events.push(
           this.missing(
             `segment ${sequence} arrived where segment ${pending.nextSequence} was expected; the telegram was dropped`,
-            frame.raw,
+            frame.raw.slice(),
           ),
         );
         return events;
@@ -123,7 +128,7 @@ export class SegmentReassembler {
     } else if (sequence === DLMS_CI_SEQUENCE_MASK) {
       // Sixteen segments without FIN: the sequence number cannot go on, so neither can this telegram.
       this.pending = undefined;
-      events.push(this.missing('16 segments arrived without a last (FIN) segment', frame.raw));
+      events.push(this.missing('16 segments arrived without a last (FIN) segment', frame.raw.slice()));
     }
     return events;
   }
@@ -147,8 +152,13 @@ export class SegmentReassembler {
 }
 
 function joinSegments(pending: Pending): ReassembledApdu {
-  const segments = pending.frames.map((f) => f.data.subarray(TRANSPORT_HEADER_LENGTH));
-  return { apdu: concatAll(segments), frames: pending.frames, stsap: pending.stsap, dtsap: pending.dtsap };
+  const frames = pending.frames;
+  // A frame is already a copy of its own: a one-segment APDU needs no second one.
+  const apdu =
+    frames.length === 1
+      ? (frames[0] as MbusFrame).data.subarray(TRANSPORT_HEADER_LENGTH)
+      : pooledJoin(frames.map((f) => f.data.subarray(TRANSPORT_HEADER_LENGTH)));
+  return { apdu, frames, stsap: pending.stsap, dtsap: pending.dtsap };
 }
 
 function concatAll(parts: readonly Uint8Array[]): Uint8Array {
