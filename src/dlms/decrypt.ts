@@ -52,8 +52,13 @@ const AES_BLOCK = 16;
 /** GCM's first counter value for the payload (NIST SP 800-38D: J0 is IV ‖ 1, the data starts at inc32(J0)). */
 const FIRST_COUNTER = 2;
 
-/** Counter blocks, written again for every telegram (grown when a longer one comes): only the cipher reads them. */
+/**
+ * Counter blocks, kept from one telegram to the next (grown when a longer one comes): each block's counter
+ * (bytes 12..15) is the same every time, and its system title (0..7) is as long as the meter is; only the
+ * frame counter (8..11) changes. `readyBlocks` blocks hold the title in bytes 0..7 of `counterBlocks`.
+ */
 let counterBlocks = new Uint8Array(32 * AES_BLOCK);
+let readyBlocks = 0;
 
 /**
  * AES-CTR with GCM's counter blocks IV ‖ 00000002, 00000003, …; its own inverse: the same function
@@ -63,16 +68,27 @@ export function aesCtr(key: Uint8Array, iv: Uint8Array, data: Uint8Array): Uint8
   const length = data.length;
   const blocks = Math.ceil(length / AES_BLOCK);
   const size = blocks * AES_BLOCK;
-  if (counterBlocks.length < size) counterBlocks = new Uint8Array(size);
-  const counters = counterBlocks;
-  for (let b = 0, at = 0; b < blocks; b++, at += AES_BLOCK) {
-    for (let j = 0; j < 12; j++) counters[at + j] = iv[j] as number;
-    const counter = (FIRST_COUNTER + b) >>> 0;
-    counters[at + 12] = counter >>> 24;
-    counters[at + 13] = (counter >>> 16) & 0xff;
-    counters[at + 14] = (counter >>> 8) & 0xff;
-    counters[at + 15] = counter & 0xff;
+  if (counterBlocks.length < size) {
+    counterBlocks = new Uint8Array(size);
+    readyBlocks = 0;
   }
+  const counters = counterBlocks;
+  for (let j = 0; j < 8 && readyBlocks > 0; j++) if (counters[j] !== iv[j]) readyBlocks = 0;
+  for (let b = 0, at = 0; b < blocks; b++, at += AES_BLOCK) {
+    if (b >= readyBlocks) {
+      for (let j = 0; j < 8; j++) counters[at + j] = iv[j] as number;
+      const counter = (FIRST_COUNTER + b) >>> 0;
+      counters[at + 12] = counter >>> 24;
+      counters[at + 13] = (counter >>> 16) & 0xff;
+      counters[at + 14] = (counter >>> 8) & 0xff;
+      counters[at + 15] = counter & 0xff;
+    }
+    counters[at + 8] = iv[8] as number;
+    counters[at + 9] = iv[9] as number;
+    counters[at + 10] = iv[10] as number;
+    counters[at + 11] = iv[11] as number;
+  }
+  if (blocks > readyBlocks) readyBlocks = blocks;
   // Whole blocks in, whole blocks out: ECB returns them at once and never needs final(). The keystream is
   // a fresh buffer of our own, so the data is XORed into it rather than into one more copy.
   const stream = blockCipher(key).update(new Uint8Array(counters.buffer, 0, size));

@@ -263,9 +263,16 @@ function asciiText(bytes: Uint8Array): string {
   return text;
 }
 
+/** 10 ** n for the exponents meters use, computed once: Math.pow was a noticeable part of every register. */
+const POWERS_OF_TEN: readonly number[] = Array.from({ length: 23 }, (_, n) => 10 ** n);
+
+function powerOfTen(n: number): number {
+  return n < POWERS_OF_TEN.length ? (POWERS_OF_TEN[n] as number) : 10 ** n;
+}
+
 /** 10^exponent applied so that 2330 × 10^−1 is 233, not 233.00000000000003. */
 export function scale(raw: number, exponent: number): number {
-  return exponent >= 0 ? raw * 10 ** exponent : raw / 10 ** -exponent;
+  return exponent >= 0 ? raw * powerOfTen(exponent) : raw / powerOfTen(-exponent);
 }
 
 function addRegister(
