@@ -34,7 +34,12 @@ function decodeApduUnchecked(apdu: Uint8Array, keys: DlmsKeys, evidence: KeyEvid
   if (tag === DLMS_DATA_NOTIFICATION) {
     const notification = decodeDataNotification(apdu);
     return buildTelegram(
-      { systemTitle: undefined, frameCounter: undefined, ...notification },
+      {
+        systemTitle: undefined,
+        frameCounter: undefined,
+        longInvokeIdAndPriority: notification.longInvokeIdAndPriority,
+        dateTime: notification.dateTime,
+      },
       notification.body,
     );
   }
@@ -62,7 +67,12 @@ function decodeApduUnchecked(apdu: Uint8Array, keys: DlmsKeys, evidence: KeyEvid
     throw error;
   }
   const telegram = buildTelegram(
-    { systemTitle: ciphered.systemTitle, frameCounter: ciphered.frameCounter, ...notification },
+    {
+      systemTitle: ciphered.systemTitle,
+      frameCounter: ciphered.frameCounter,
+      longInvokeIdAndPriority: notification.longInvokeIdAndPriority,
+      dateTime: notification.dateTime,
+    },
     notification.body,
   );
   if (decrypted.encrypted) evidence?.prove(ciphered.systemTitle);

@@ -28,17 +28,17 @@ export class TelegramDecoder {
   constructor(private readonly keys: DlmsKeys) {}
 
   push(chunk: Uint8Array): DecoderEvent[] {
-    return this.afterFramer(this.framer.push(chunk));
+    return this.afterFramer(this.framer.push(chunk), []);
   }
 
   end(): DecoderEvent[] {
-    const events = this.afterFramer(this.framer.end());
-    for (const event of this.reassembler.end()) events.push(...this.afterReassembler(event));
+    const events = this.afterFramer(this.framer.end(), []);
+    for (const event of this.reassembler.end()) this.afterReassembler(event, events);
     return events;
   }
 
-  private afterFramer(framerEvents: readonly FramerEvent[]): DecoderEvent[] {
-    const events: DecoderEvent[] = [];
+  // Both append to `events`: one array per push, however many frames and telegrams a chunk holds.
+  private afterFramer(framerEvents: readonly FramerEvent[], events: DecoderEvent[]): DecoderEvent[] {
     for (const event of framerEvents) {
       if (event.kind === 'discarded') {
         events.push(event);
@@ -47,23 +47,27 @@ export class TelegramDecoder {
         this.reassembler.frameLost();
         events.push({ kind: 'rejected', error: event.error });
       } else {
-        events.push({ kind: 'frame', frame: event.frame });
+        events.push(event);
         for (const reassembled of this.reassembler.push(event.frame)) {
-          events.push(...this.afterReassembler(reassembled));
+          this.afterReassembler(reassembled, events);
         }
       }
     }
     return events;
   }
 
-  private afterReassembler(event: ReassemblyEvent): DecoderEvent[] {
-    if (event.kind === 'error') return [{ kind: 'rejected', error: event.error }];
-    const reassembled: DecoderEvent = { kind: 'reassembled', frames: event.apdu.frames };
+  private afterReassembler(event: ReassemblyEvent, events: DecoderEvent[]): void {
+    if (event.kind === 'error') {
+      events.push({ kind: 'rejected', error: event.error });
+      return;
+    }
+    const frames = event.apdu.frames;
+    events.push({ kind: 'reassembled', frames });
     try {
       const telegram = decodeApdu(event.apdu.apdu, this.keys, this.evidence);
-      return [reassembled, { kind: 'telegram', telegram, frames: event.apdu.frames }];
+      events.push({ kind: 'telegram', telegram, frames });
     } catch (error) {
-      return [reassembled, { kind: 'rejected', error: error as MeterError }];
+      events.push({ kind: 'rejected', error: error as MeterError });
     }
   }
 }
