@@ -24,6 +24,9 @@ const UNITS: Readonly<Record<number, string>> = {
 /** 255 means "no unit" (a count or a ratio such as the power factor). */
 export const UNIT_NONE = 255;
 
+/** The same, by index: a lookup per register of every telegram. */
+const UNIT_TABLE: readonly (string | undefined)[] = Array.from({ length: 256 }, (_, unit) => UNITS[unit]);
+
 export function unitSymbol(unit: number): string | undefined {
-  return UNITS[unit];
+  return unit >= 0 && unit < UNIT_TABLE.length ? UNIT_TABLE[unit] : UNITS[unit];
 }

@@ -92,9 +92,26 @@ export function aesCtr(key: Uint8Array, iv: Uint8Array, data: Uint8Array): Uint8
   // Whole blocks in, whole blocks out: ECB returns them at once and never needs final(). The keystream is
   // a fresh buffer of our own, so the data is XORed into it rather than into one more copy.
   const stream = blockCipher(key).update(new Uint8Array(counters.buffer, 0, size));
-  for (let i = 0; i < length; i++) stream[i] = (stream[i] as number) ^ (data[i] as number);
+  xorInto(stream, data);
   return new Uint8Array(stream.buffer, stream.byteOffset, length);
 }
+
+/** target[i] ^= data[i]; four bytes at a time where target is aligned (the cipher's fresh output is). */
+function xorInto(target: Uint8Array, data: Uint8Array): void {
+  const length = data.length;
+  let i = 0;
+  if (target.byteOffset % 4 === 0 && length >= 16) {
+    const words = length >>> 2;
+    const out = new Int32Array(target.buffer, target.byteOffset, words);
+    // Both little-endian: Int32Array is in the machine's order, which is little-endian on every Node target.
+    const source = new DataView(data.buffer, data.byteOffset, length);
+    for (let w = 0; w < words; w++) out[w] = (out[w] as number) ^ source.getInt32(w * 4, IS_LITTLE_ENDIAN);
+    i = words * 4;
+  }
+  for (; i < length; i++) target[i] = (target[i] as number) ^ (data[i] as number);
+}
+
+const IS_LITTLE_ENDIAN = new Uint8Array(Uint16Array.of(1).buffer)[0] === 1;
 
 /** The IV of the telegram being decrypted: aesCtr copies it into its counter blocks at once. */
 const ivScratch = new Uint8Array(12);
