@@ -127,9 +127,15 @@ function structureOf(walk: Walk): number {
   return hash >>> 0;
 }
 
-function mixRegister(hash: number, text: string, value: DlmsValue, scaler: number, unit: number): number {
+function mixRegister(
+  hash: number,
+  chars: Uint8Array,
+  value: DlmsValue,
+  scaler: number,
+  unit: number,
+): number {
   let h = hash;
-  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ (text.charCodeAt(i) & 0xff), FNV_PRIME);
+  for (let i = 0; i < chars.length; i++) h = Math.imul(h ^ (chars[i] as number), FNV_PRIME);
   h = Math.imul(h ^ (scaler & 0xff), FNV_PRIME);
   h = Math.imul(h ^ (unit & 0xff), FNV_PRIME);
   h = Math.imul(h ^ (value.type.charCodeAt(0) & 0xff), FNV_PRIME);
@@ -226,7 +232,8 @@ function walkItems(items: readonly DlmsValue[], walk: Walk): void {
       let scaler = 0;
       let unit: number | undefined;
       if (su !== undefined && su.type === 'structure' && su.items.length === 2) {
-        const [s, u] = su.items;
+        const s = su.items[0];
+        const u = su.items[1];
         if (s?.type === 'integer' && u?.type === 'enum') {
           scaler = s.value;
           unit = u.value;
@@ -283,7 +290,7 @@ function addRegister(
   unit: number | undefined,
 ): void {
   walk.registers++;
-  walk.hash = mixRegister(walk.hash, code.text, value, scaler, unit ?? 0xff);
+  walk.hash = mixRegister(walk.hash, code.chars, value, scaler, unit ?? 0xff);
   const unitText = unit === undefined || unit === UNIT_NONE ? undefined : unitSymbol(unit);
   let reading: ObisReading;
   let numeric: number | undefined;
@@ -329,12 +336,13 @@ function addRegister(
       ? typeof reading.value === 'string'
         ? reading.value
         : undefined
-      : publishedNumber(spec.unit, value, numeric, scaler, unit, unitText);
+      : publishedNumber(code, spec.unit, value, numeric, scaler, unit, unitText);
   if (published !== undefined) walk.slots[code.slot] = published;
 }
 
 /** A number register in the published unit; undefined when its unit cannot be converted to that one. */
 function publishedNumber(
+  code: ObisCode,
   publishedUnit: string | undefined,
   raw: DlmsValue,
   numeric: number | undefined,
@@ -346,8 +354,16 @@ function publishedNumber(
     return undefined;
   }
   if (publishedUnit === undefined) return numeric;
-  const meterUnit = unitText ?? (unit === undefined ? BASE_UNIT[publishedUnit] : undefined);
-  const exponent = meterUnit === undefined ? undefined : UNIT_CONVERSIONS[publishedUnit]?.[meterUnit];
+  const unitKey = unit ?? -1;
+  let exponent: number | undefined;
+  if (code.exponentUnit === unitKey) {
+    exponent = code.exponent;
+  } else {
+    const meterUnit = unitText ?? (unit === undefined ? BASE_UNIT[publishedUnit] : undefined);
+    exponent = meterUnit === undefined ? undefined : UNIT_CONVERSIONS[publishedUnit]?.[meterUnit];
+    code.exponentUnit = unitKey;
+    code.exponent = exponent;
+  }
   if (exponent === undefined) return undefined;
   const published = scale(raw.value, scaler + exponent);
   return Number.isFinite(published) ? published : undefined;
