@@ -66,6 +66,12 @@ export class ByteReader {
     return out;
   }
 
+  /** Past the next `count` bytes, which the caller has read through `bytes` itself. */
+  skip(count: number, what: string): void {
+    this.need(count, what);
+    this.pos += count;
+  }
+
   rest(): Uint8Array {
     const out = this.bytes.subarray(this.pos);
     this.pos = this.bytes.length;

@@ -52,6 +52,57 @@ export type DlmsValue =
 /** Nesting deeper than this is not a meter's push list but garbage or an attack on the stack. */
 export const AXDR_MAX_DEPTH = 16;
 
+/**
+ * Values a meter sends alike in every telegram, shared instead of built again: six-byte octet-strings (OBIS
+ * codes) and {integer, enum} structures ({scaler, unit}), some thirty objects of a push list. A DlmsValue is
+ * read-only; these are frozen besides (all but their bytes, which no one writes). Each table is
+ * direct-mapped, a value evicting the one in its slot: bounded however many values line noise makes up.
+ */
+const SHARED_SLOTS = 256;
+const SHARED_OCTETS_LENGTH = 6;
+type Shared = { readonly high: number; readonly low: number; readonly value: DlmsValue };
+const sharedOctets: (Shared | undefined)[] = new Array(SHARED_SLOTS).fill(undefined);
+const sharedScalerUnits: (Shared | undefined)[] = new Array(SHARED_SLOTS).fill(undefined);
+
+/** The six bytes at the reader's offset, known to be there, as a shared octet-string. */
+function readSixOctets(reader: ByteReader): DlmsValue {
+  const b = reader.bytes;
+  const p = reader.offset;
+  const high = ((b[p] as number) << 16) | ((b[p + 1] as number) << 8) | (b[p + 2] as number);
+  const low = ((b[p + 3] as number) << 16) | ((b[p + 4] as number) << 8) | (b[p + 5] as number);
+  reader.skip(SHARED_OCTETS_LENGTH, 'octet-string');
+  const slot = (Math.imul(high, 0x9e3779b1) ^ Math.imul(low, 0x85ebca77)) >>> 24;
+  const cached = sharedOctets[slot];
+  if (cached !== undefined && cached.high === high && cached.low === low) return cached.value;
+  const value: DlmsValue = Object.freeze({
+    type: 'octet-string',
+    bytes: Uint8Array.from(b.subarray(p, p + SHARED_OCTETS_LENGTH)),
+  });
+  sharedOctets[slot] = { high, low, value };
+  return value;
+}
+
+/** `0F ss 16 uu` at the reader's offset, known to be there, as a shared {integer, enum} structure. */
+function readScalerUnit(reader: ByteReader): DlmsValue {
+  const b = reader.bytes;
+  const p = reader.offset;
+  const scaler = b[p + 1] as number;
+  const unit = b[p + 3] as number;
+  reader.skip(4, 'A-XDR structure');
+  const slot = (Math.imul(scaler, 0x9e3779b1) ^ Math.imul(unit, 0x85ebca77)) >>> 24;
+  const cached = sharedScalerUnits[slot];
+  if (cached !== undefined && cached.high === scaler && cached.low === unit) return cached.value;
+  const value: DlmsValue = Object.freeze({
+    type: 'structure',
+    items: Object.freeze([
+      Object.freeze({ type: 'integer', tag: AXDR.integer, value: scaler >= 0x80 ? scaler - 0x100 : scaler }),
+      Object.freeze({ type: 'enum', value: unit }),
+    ]),
+  });
+  sharedScalerUnits[slot] = { high: scaler, low: unit, value };
+  return value;
+}
+
 const latin1 = new TextDecoder('latin1');
 const utf8 = new TextDecoder('utf-8');
 
@@ -105,6 +156,16 @@ export function readAxdrValue(reader: ByteReader, depth = 0): DlmsValue {
           `A-XDR ${tag === AXDR.array ? 'array' : 'structure'} at offset ${at} announces ${count} elements but only ${reader.remaining} bytes are left`,
         );
       }
+      if (
+        count === 2 &&
+        tag === AXDR.structure &&
+        depth < AXDR_MAX_DEPTH &&
+        reader.remaining >= 4 &&
+        reader.bytes[reader.offset] === AXDR.integer &&
+        reader.bytes[reader.offset + 2] === AXDR.enum
+      ) {
+        return readScalerUnit(reader);
+      }
       // Sized once: a push list has hundreds of small structures, and push() would reserve room for 16.
       const items = new Array<DlmsValue>(count);
       for (let i = 0; i < count; i++) items[i] = readAxdrValue(reader, depth + 1);
@@ -116,11 +177,11 @@ export function readAxdrValue(reader: ByteReader, depth = 0): DlmsValue {
       const bitLength = readBerLength(reader, 'bit-string length');
       return { type: 'bit-string', bitLength, bytes: reader.take(Math.ceil(bitLength / 8), 'bit-string') };
     }
-    case AXDR.octetString:
-      return {
-        type: 'octet-string',
-        bytes: reader.take(readBerLength(reader, 'octet-string length'), 'octet-string'),
-      };
+    case AXDR.octetString: {
+      const length = readBerLength(reader, 'octet-string length');
+      if (length === SHARED_OCTETS_LENGTH && reader.remaining >= length) return readSixOctets(reader);
+      return { type: 'octet-string', bytes: reader.take(length, 'octet-string') };
+    }
     case AXDR.visibleString:
     case AXDR.utf8String: {
       const bytes = reader.take(readBerLength(reader, 'string length'), 'string');

@@ -109,6 +109,49 @@ describe('A-XDR data', () => {
   });
 });
 
+describe('A-XDR values shared from telegram to telegram', () => {
+  it('six-byte octet-strings and {scaler, unit} structures decode to their own bytes, however many there are', () => {
+    for (let i = 0; i < 3000; i++) {
+      const six = Uint8Array.of(i & 0xff, i >> 8, 1, 2, 3, (i * 7) & 0xff);
+      const scaler = (i * 13) & 0xff;
+      const unit = (i >> 2) & 0xff;
+      const wire = Uint8Array.of(0x02, 0x02, 0x09, 0x06, ...six, 0x02, 0x02, 0x0f, scaler, 0x16, unit);
+      const decoded = decodeAxdr(wire);
+      assert.deepEqual(decoded, {
+        type: 'structure',
+        items: [
+          { type: 'octet-string', bytes: six },
+          {
+            type: 'structure',
+            items: [
+              { type: 'integer', tag: AXDR.integer, value: scaler >= 0x80 ? scaler - 0x100 : scaler },
+              { type: 'enum', value: unit },
+            ],
+          },
+        ],
+      });
+      assert.deepEqual(encodeAxdr(decoded), wire);
+    }
+  });
+  it('a {scaler, unit} structure is held to the nesting limit like any other', () => {
+    const nested = (wrappers: number): Uint8Array =>
+      Uint8Array.of(
+        ...Array.from({ length: wrappers }, () => [0x02, 0x01]).flat(),
+        0x02,
+        0x02,
+        0x0f,
+        0,
+        0x16,
+        27,
+      );
+    assert.equal(decodeAxdr(nested(AXDR_MAX_DEPTH - 1)).type, 'structure');
+    assert.equal(
+      code(() => decodeAxdr(nested(AXDR_MAX_DEPTH))),
+      'AXDR_INVALID',
+    );
+  });
+});
+
 describe('COSEM date-time', () => {
   const iso = (bytes: string): string | undefined => {
     const dt = parseCosemDateTime(hex(bytes));
