@@ -4,6 +4,7 @@ import { looksLikeObis } from '../cosem/obis.js';
 import { UNIT_NONE, unitSymbol } from '../cosem/units.js';
 import type { DlmsValue } from '../dlms/axdr.js';
 import { MeterError } from '../errors.js';
+import { FINGERPRINT_START, finishFingerprint, mixRegister } from './layout-fingerprint.js';
 import { type ObisCode, obisCode } from './obis-codes.js';
 import { BASE_UNIT, UNIT_CONVERSIONS, VALUE_KEYS, type ValueKey, type ValueKeySpec } from './value-keys.js';
 
@@ -40,7 +41,7 @@ export type Telegram = {
   readonly totalsTime?: string | undefined;
   readonly values: TelegramValues;
   readonly obis: Readonly<Record<string, ObisReading>>;
-  /** A fingerprint of the push's layout, the same for every push of one meter (structureOf). */
+  /** A fingerprint of the push's layout, the same for every push of one meter (layout-fingerprint.ts). */
   readonly structure?: number;
 };
 
@@ -61,14 +62,12 @@ const METER_ID_SLOT = slotOf('meter_id');
 const POWER_SLOT = slotOf('power');
 const POWER_IN_SLOT = slotOf('power_in');
 const POWER_OUT_SLOT = slotOf('power_out');
-const FNV_OFFSET = 0x811c9dc5;
-const FNV_PRIME = 0x01000193;
 
 /** What the walk over one push list collects; registers are read as they are found. */
 class Walk {
   registers = 0;
-  /** FNV-1a of the registers so far (structureOf below). */
-  hash = FNV_OFFSET;
+  /** The layout fingerprint of the registers so far. */
+  hash = FINGERPRINT_START;
   clock: string | undefined = undefined;
   /** Lengths of the unlabelled strings, for the fingerprint; the last one is the meter number. */
   readonly stringLengths: number[] = [];
@@ -110,51 +109,8 @@ export function buildTelegram(context: NotificationContext, body: DlmsValue): Te
     time,
     values: orderedValues(slots),
     obis,
-    structure: structureOf(walk),
+    structure: finishFingerprint(walk.hash, walk.stringLengths, walk.clock !== undefined),
   };
-}
-
-/**
- * FNV-1a over what a meter keeps the same from one push to the next: its registers' OBIS codes, scalers,
- * units and value types (with string lengths), its unlabelled strings' lengths and whether it sent a clock.
- * Line noise that changes any of these changes the number; a damaged value does not (reading-guard.ts).
- * The registers' part is mixed in as the walk finds them (mixRegister).
- */
-function structureOf(walk: Walk): number {
-  let hash = walk.hash;
-  for (const length of walk.stringLengths) hash = Math.imul(hash ^ (length & 0xff), FNV_PRIME);
-  hash = Math.imul(hash ^ (walk.clock === undefined ? 0 : 1), FNV_PRIME);
-  return hash >>> 0;
-}
-
-function mixRegister(
-  hash: number,
-  chars: Uint8Array,
-  value: DlmsValue,
-  scaler: number,
-  unit: number,
-): number {
-  let h = hash;
-  for (let i = 0; i < chars.length; i++) h = Math.imul(h ^ (chars[i] as number), FNV_PRIME);
-  h = Math.imul(h ^ (scaler & 0xff), FNV_PRIME);
-  h = Math.imul(h ^ (unit & 0xff), FNV_PRIME);
-  h = Math.imul(h ^ (value.type.charCodeAt(0) & 0xff), FNV_PRIME);
-  switch (value.type) {
-    case 'integer':
-    case 'float':
-      return Math.imul(h ^ (value.tag & 0xff), FNV_PRIME);
-    case 'bit-string':
-    case 'octet-string':
-    case 'date-time':
-    case 'date':
-    case 'time':
-      return Math.imul(h ^ (value.bytes.length & 0xff), FNV_PRIME);
-    case 'visible-string':
-    case 'utf8-string':
-      return Math.imul(h ^ (value.text.length & 0xff), FNV_PRIME);
-    default:
-      return h;
-  }
 }
 
 let lastTitle: Uint8Array | undefined;

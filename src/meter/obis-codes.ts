@@ -8,7 +8,7 @@ import { VALUE_KEY_BY_OBIS, VALUE_KEYS, type ValueKeySpec } from './value-keys.j
  */
 export type ObisCode = {
   readonly text: string;
-  /** The text's characters, for the layout fingerprint (meter-model.ts, structureOf). */
+  /** The text's characters, for the layout fingerprint (layout-fingerprint.ts). */
   readonly chars: Uint8Array;
   readonly spec: ValueKeySpec | undefined;
   /** The spec's place in VALUE_KEYS, the publishing order; −1 without one. */
