@@ -213,17 +213,39 @@ function walkItems(items: readonly DlmsValue[], walk: Walk): void {
 }
 
 function printable(bytes: Uint8Array): string | undefined {
-  if (bytes.length === 0) return undefined;
-  for (const byte of bytes) if (byte < 0x20 || byte > 0x7e) return undefined;
-  return asciiText(bytes).trim();
+  const length = bytes.length;
+  if (length === 0) return undefined;
+  let hash = length;
+  for (let i = 0; i < length; i++) {
+    const byte = bytes[i] as number;
+    if (byte < 0x20 || byte > 0x7e) return undefined;
+    hash = Math.imul(hash ^ byte, 0x01000193);
+  }
+  if (length > MAX_KEPT_TEXT) return latin1.decode(bytes).trim();
+  const slot = hash >>> (32 - TEXT_SLOTS_BITS);
+  const kept = keptTexts[slot];
+  if (kept !== undefined && sameBytes(kept.bytes, bytes)) return kept.text;
+  let text = '';
+  for (let i = 0; i < length; i++) text += String.fromCharCode(bytes[i] as number);
+  text = text.trim();
+  keptTexts[slot] = { bytes: Uint8Array.from(bytes), text };
+  return text;
 }
 
-/** Bytes known to be printable ASCII, as text: short ones without the cost of a TextDecoder call. */
-function asciiText(bytes: Uint8Array): string {
-  if (bytes.length > 64) return latin1.decode(bytes);
-  let text = '';
-  for (let i = 0; i < bytes.length; i++) text += String.fromCharCode(bytes[i] as number);
-  return text;
+/**
+ * The meter number and device name come in every telegram: their text is kept, by their bytes, in a
+ * direct-mapped table (a text evicts the one in its slot), so it is bounded whatever line noise sends.
+ */
+const TEXT_SLOTS_BITS = 6;
+const MAX_KEPT_TEXT = 64;
+const keptTexts: ({ readonly bytes: Uint8Array; readonly text: string } | undefined)[] = new Array(
+  1 << TEXT_SLOTS_BITS,
+).fill(undefined);
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 /** 10 ** n for the exponents meters use, computed once: Math.pow was a noticeable part of every register. */
