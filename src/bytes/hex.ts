@@ -11,11 +11,18 @@ export function toHex(bytes: Uint8Array): string {
   return out;
 }
 
-function hexValue(code: number): number {
+function hexDigit(code: number): number {
   if (code >= 0x30 && code <= 0x39) return code - 0x30;
   if (code >= 0x41 && code <= 0x46) return code - 0x37;
   if (code >= 0x61 && code <= 0x66) return code - 0x57;
   return -1;
+}
+
+/** hexDigit by table, for the character codes a capture is made of: a file of hex text is millions of them. */
+const HEX_DIGITS_BY_CODE = Int8Array.from({ length: 128 }, (_, code) => hexDigit(code));
+
+function hexValue(code: number): number {
+  return code < 128 ? (HEX_DIGITS_BY_CODE[code] as number) : -1;
 }
 
 /** Strict: only hex digits, an even number of them. Returns undefined for anything else. */
