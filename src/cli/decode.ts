@@ -91,7 +91,7 @@ export async function runDecode(args: readonly string[], io: CliIo): Promise<num
         mode = looksLikeHexText(bytes) ? 'hex' : 'binary';
         if (mode === 'hex') hex = new HexTextDecoder();
       }
-      push(hex === undefined ? bytes : hex.push(Buffer.from(bytes).toString('latin1')));
+      push(hex === undefined ? bytes : hex.push(latin1(bytes)));
     }
     hex?.end();
   } catch (error) {
@@ -106,6 +106,11 @@ export async function runDecode(args: readonly string[], io: CliIo): Promise<num
   // Every frame ends as a telegram or a rejection; input without one would otherwise end in silence.
   if (said === 0 && seen.frames === 0) io.stderr(`${JSON.stringify(whyNoFrame(seen))}\n`);
   return decoded > 0 ? 0 : 1;
+}
+
+/** The bytes as text, a character per byte, without copying them first. */
+function latin1(bytes: Uint8Array): string {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('latin1');
 }
 
 /** Lines for stdout and stderr, held until flush() or until the other stream has a line. */
