@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import { z } from 'zod/mini';
 import { type HttpResponse, httpRequest } from '../net/http-client.js';
 
 /**
@@ -8,14 +8,14 @@ import { type HttpResponse, httpRequest } from '../net/http-client.js';
  */
 
 const mqttServiceSchema = z.object({
-  host: z.string().min(1),
-  port: z.coerce.number().int().min(1).max(65535),
-  ssl: z.boolean().optional(),
-  protocol: z.string().optional(),
-  username: z.string().optional(),
-  password: z.string().optional(),
-  addon: z.string().optional(),
-  app: z.string().optional(),
+  host: z.string().check(z.minLength(1)),
+  port: z.coerce.number().check(z.int(), z.minimum(1), z.maximum(65535)),
+  ssl: z.optional(z.boolean()),
+  protocol: z.optional(z.string()),
+  username: z.optional(z.string()),
+  password: z.optional(z.string()),
+  addon: z.optional(z.string()),
+  app: z.optional(z.string()),
 });
 
 export type MqttService = z.infer<typeof mqttServiceSchema>;
@@ -58,8 +58,8 @@ export async function fetchMqttService(
 }
 
 const selfInfoSchema = z.object({
-  slug: z.string().min(1),
-  ingress: z.boolean().optional(),
+  slug: z.string().check(z.minLength(1)),
+  ingress: z.optional(z.boolean()),
 });
 
 export type SelfInfo = z.infer<typeof selfInfoSchema>;

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import { z } from 'zod/mini';
 import type { BridgeConfig } from './config.js';
 
 /** The shape of a row of the options table (options.ts), and what its rows share. */
@@ -26,7 +26,7 @@ export type OptionRow<T> = {
   /** Never in a message or the log: a problem with it does not repeat the value. */
   readonly secret?: true;
   /** Checks and converts the text given; a failure is "<option as given>: <expected>, got "<text>"". */
-  readonly schema?: z.ZodType<T>;
+  readonly schema?: z.ZodMiniType<T>;
   readonly expected?: string;
   /** The value when none is given; the schema alone decides T. */
   readonly default?: NoInfer<T> | (() => NoInfer<T>);
@@ -51,5 +51,5 @@ export function option<T>(row: OptionRow<T>): OptionRow<T> {
   return row;
 }
 
-export const integer = (min: number, max: number): z.ZodType<number> =>
-  z.coerce.number().int().min(min).max(max);
+export const integer = (min: number, max: number): z.ZodMiniType<number> =>
+  z.coerce.number().check(z.int(), z.minimum(min), z.maximum(max));

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import { z } from 'zod/mini';
 import { keyHint } from '../key.js';
 import type { SourceConfig } from './config.js';
 import { integer, option } from './option-row.js';
@@ -67,7 +67,10 @@ export const METER_OPTIONS = {
     group: 'source',
     arg: '7|8',
     flags: ['data-bits'],
-    schema: z.enum(['7', '8']).transform((bits): 7 | 8 => (bits === '7' ? 7 : 8)),
+    schema: z.pipe(
+      z.enum(['7', '8']),
+      z.transform((bits): 7 | 8 => (bits === '7' ? 7 : 8)),
+    ),
     expected: 'expected 7 or 8',
     default: 8,
     help: 'data bits',
@@ -76,7 +79,10 @@ export const METER_OPTIONS = {
     group: 'source',
     arg: '1|2',
     flags: ['stop-bits'],
-    schema: z.enum(['1', '2']).transform((bits): 1 | 2 => (bits === '1' ? 1 : 2)),
+    schema: z.pipe(
+      z.enum(['1', '2']),
+      z.transform((bits): 1 | 2 => (bits === '1' ? 1 : 2)),
+    ),
     expected: 'expected 1 or 2',
     default: 1,
     help: 'stop bits',
@@ -100,7 +106,7 @@ export const METER_OPTIONS = {
     group: 'source',
     arg: 'SECONDS',
     flags: ['replay-interval'],
-    schema: z.coerce.number().min(0).max(3600),
+    schema: z.coerce.number().check(z.minimum(0), z.maximum(3600)),
     expected: 'expected seconds from 0 to 3600',
     default: 5,
     help: 'the pace of an original-paced replay',
@@ -108,7 +114,10 @@ export const METER_OPTIONS = {
   replay_keep_running: option({
     group: 'source',
     switch: { flag: 'replay-keep-running', sets: 'true' },
-    schema: z.string().transform(() => true),
+    schema: z.pipe(
+      z.string(),
+      z.transform(() => true),
+    ),
     default: false,
     help: 'go on serving MQTT and the web page after the last telegram of the replay',
   }),

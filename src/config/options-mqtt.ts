@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { isIP } from 'node:net';
-import { z } from 'zod';
+import { z } from 'zod/mini';
 import { DEFAULT_TOPIC_PREFIX } from '../mqtt/topics.js';
 import { integer, option } from './option-row.js';
 
@@ -13,13 +13,17 @@ const MAX_STALE_TIMEOUT_S = 3600;
 /** MQTT topic names for our prefixes: no wildcards, no NUL, no empty level at either end. */
 const topic = z
   .string()
-  .refine((t) => t !== '' && !/[#+]/.test(t) && !t.includes(String.fromCharCode(0)) && !/^\/|\/$/.test(t));
+  .check(
+    z.refine((t) => t !== '' && !/[#+]/.test(t) && !t.includes(String.fromCharCode(0)) && !/^\/|\/$/.test(t)),
+  );
 const TOPIC_EXPECTED = 'a topic without + or # and without a leading or trailing /';
 /** An IP address or a host name (`localhost`) for the status page to listen on. */
 const listenAddress = z
   .string()
-  .refine(
-    (t) => isIP(t) !== 0 || /^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/i.test(t),
+  .check(
+    z.refine(
+      (t) => isIP(t) !== 0 || /^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/i.test(t),
+    ),
   );
 
 export const MQTT_OPTIONS = {
@@ -128,7 +132,10 @@ export const MQTT_OPTIONS = {
   discovery: option({
     group: 'mqtt',
     switch: { flag: 'no-discovery', sets: 'false' },
-    schema: z.string().transform((text) => text !== 'false'),
+    schema: z.pipe(
+      z.string(),
+      z.transform((text) => text !== 'false'),
+    ),
     default: true,
     help: 'publish no Home Assistant discovery',
   }),

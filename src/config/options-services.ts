@@ -1,10 +1,10 @@
-import { z } from 'zod';
+import { z } from 'zod/mini';
 import { LOG_LEVELS } from '../log.js';
 import { integer, option } from './option-row.js';
 
 /** The options table's rows for Home Assistant's API, InfluxDB, Sentry and the log (see options.ts). */
 
-const httpUrl = z.string().regex(/^https?:\/\/[^/\s]+/);
+const httpUrl = z.string().check(z.regex(/^https?:\/\/[^/\s]+/));
 
 export const SERVICE_OPTIONS = {
   ha_url: option({
@@ -31,7 +31,10 @@ export const SERVICE_OPTIONS = {
     switch: { flag: 'energy-dashboard', sets: 'true' },
     option: 'energy_dashboard',
     addon: 'bool?',
-    schema: z.string().transform((text) => text === 'true'),
+    schema: z.pipe(
+      z.string(),
+      z.transform((text) => text === 'true'),
+    ),
     default: false,
     help: 'add the meter to the Energy dashboard, once',
   }),
@@ -118,7 +121,10 @@ export const SERVICE_OPTIONS = {
     group: 'other',
     python: { flag: 'log_console' },
     bare: 'true',
-    schema: z.string().transform((text) => !/^(|0|false|no|off)$/i.test(text.trim())),
+    schema: z.pipe(
+      z.string(),
+      z.transform((text) => !/^(|0|false|no|off)$/i.test(text.trim())),
+    ),
     default: false,
     help: "also log every telegram's values",
   }),
