@@ -40,7 +40,8 @@ RUN nodedir="$(node -p 'require("path").resolve(process.execPath, "../..")')"; \
     rm -rf node_modules/@serialport/bindings-cpp/prebuilds \
     && cd node_modules/@serialport/bindings-cpp \
     && npm_config_nodedir="$nodedir" npx --yes --package=node-gyp@11 node-gyp rebuild
-COPY tsconfig.json tsconfig.build.json ./
+COPY tsconfig.json ./
+COPY tools/build.mjs ./tools/
 COPY src ./src
 RUN npm run build && npm prune --omit=dev
 

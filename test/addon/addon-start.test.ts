@@ -39,12 +39,8 @@ const supervisorRequests: string[] = [];
 let pty: PtyPair;
 
 before(async () => {
-  // The entry point as shipped: compiled, not run through tsx.
-  execFileSync(
-    process.execPath,
-    [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(ROOT, 'tsconfig.build.json')],
-    { cwd: ROOT },
-  );
+  // The entry point as shipped: bundled, not run through tsx.
+  execFileSync(process.execPath, [join(ROOT, 'tools', 'build.mjs')], { cwd: ROOT });
   broker = await startMosquitto();
   supervisor = createServer((request, response) => {
     supervisorRequests.push(request.url ?? '');

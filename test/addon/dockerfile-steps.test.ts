@@ -39,7 +39,7 @@ describe('Dockerfile build steps', () => {
   }, async () => {
     const dir = mkdtempSync(join(tmpdir(), 'image-'));
     // What the Dockerfile's COPY lines take from the build context.
-    for (const file of ['package.json', 'package-lock.json', 'tsconfig.json', 'tsconfig.build.json', 'src']) {
+    for (const file of ['package.json', 'package-lock.json', 'tsconfig.json', 'tools/build.mjs', 'src']) {
       cpSync(join(ROOT, file), join(dir, file), { recursive: true });
     }
     npm(['ci', '--no-audit', '--no-fund'], dir);
