@@ -1,4 +1,4 @@
-import { z } from 'zod/mini';
+import * as z from 'zod/mini';
 import type { BridgeConfig } from './config.js';
 
 /** The shape of a row of the options table (options.ts), and what its rows share. */

@@ -1,4 +1,4 @@
-import { z } from 'zod/mini';
+import * as z from 'zod/mini';
 import { keyHint } from '../key.js';
 import type { SourceConfig } from './config.js';
 import { integer, option } from './option-row.js';

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { isIP } from 'node:net';
-import { z } from 'zod/mini';
+import * as z from 'zod/mini';
 import { DEFAULT_TOPIC_PREFIX } from '../mqtt/topics.js';
 import { integer, option } from './option-row.js';
 

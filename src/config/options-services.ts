@@ -1,4 +1,4 @@
-import { z } from 'zod/mini';
+import * as z from 'zod/mini';
 import { LOG_LEVELS } from '../log.js';
 import { integer, option } from './option-row.js';
 
