@@ -208,6 +208,14 @@ function walkItems(items: readonly DlmsValue[], walk: Walk): void {
     if (text !== undefined) {
       walk.stringLengths.push(text.length);
       walk.lastString = text;
+    } else if (item.bytes.length > 0 && !looksLikeObis(item.bytes)) {
+      // No meter labels a value this way: an unlabelled string is its clock or its text (meter number). Noise
+      // that the checksum missed can leave one neither; ignoring it would let two such telegrams agree on a
+      // meter without a number, and that false identity would then hold back the true one.
+      throw new MeterError(
+        'AXDR_INVALID',
+        'the telegram was damaged on the way: an unlabelled octet-string in its push list is neither a date-time nor text',
+      );
     }
   }
 }

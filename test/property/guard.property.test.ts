@@ -172,6 +172,30 @@ describe('reading guard under checksum-preserving line noise (property)', () => 
               ],
             },
           ],
+          // Found in 18,039 runs (seed 1487688906): two damaged telegrams whose meter numbers were unreadable agreed on
+          // a meter without a number, and the true meter's telegrams were then held as a change of meter.
+          [
+            {
+              layout: 'evn',
+              startWh: 0,
+              stepsIn: [0, 0, 0, 0, 0, 0],
+              damaged: [
+                [{ frame: 0, p: 61235478, q: 0, d: 128 }],
+                [{ frame: 0, p: 0, q: 384504306, d: 1 }],
+                [{ frame: 0, p: 0, q: 151493319, d: 128 }],
+                [{ frame: 1655160873, p: 152171948, q: 0, d: 111 }],
+                [
+                  { frame: 0, p: 0, q: 10660, d: 128 },
+                  { frame: 0, p: 0, q: 0, d: 128 },
+                ],
+                [
+                  { frame: 0, p: 0, q: 753425584, d: 128 },
+                  { frame: 381257361, p: 0, q: 882300228, d: 94 },
+                ],
+                ...Array.from({ length: 18 }, () => null),
+              ],
+            },
+          ],
         ],
       },
     );
