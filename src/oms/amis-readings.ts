@@ -1,0 +1,159 @@
+import { toHex } from '../bytes/hex.js';
+import type { OmsDataRecord, OmsRecords } from './dif-vif.js';
+import { decodeMbusDateTime, formatMbusDateTime } from './mbus-date.js';
+import type { OmsLongHeader } from './oms-header.js';
+
+/**
+ * M-Bus records → a reading in the shape of src/meter/meter-model.ts's Telegram: `obis` in the meter's
+ * own units (Wh, varh, W, var), `values` in the published units (kWh, kvarh, W, var) under the value keys.
+ *
+ * The OBIS code comes from what the record says, not from its position: quantity (energy, reactive
+ * energy, power …), direction (VIFE 0x3B/none import, 0x3C export) and tariff (DIFE) give C.D.E, as
+ * IEC 62056-61 numbers them. Stored values (storage number > 0), maxima and minima, and records with
+ * VIFE we do not read get no OBIS code; they are reported under their DIF/VIF bytes (`M-Bus 04 83 FF 04`
+ * style, without spaces) so nothing the meter sent is hidden. Manufacturer-specific VIFE need a row in
+ * MANUFACTURER_OBIS.
+ *
+ * This unit sits below src/meter, so the value keys are spelled here; test/unit/oms.test.ts checks each
+ * against src/meter/value-keys.ts.
+ */
+
+export type OmsValueKey =
+  | 'energy_in'
+  | 'energy_out'
+  | 'reactive_energy_in'
+  | 'reactive_energy_out'
+  | 'power_in'
+  | 'power_out'
+  | 'reactive_power_in'
+  | 'reactive_power_out';
+
+export type OmsRegister = { readonly value: number | string; readonly unit?: string };
+
+export type OmsReading = {
+  /** The header's identification number; undefined when the meter sends 00000000 (AMIS does). */
+  readonly meterId: string | undefined;
+  readonly manufacturer: string;
+  readonly accessNumber: number;
+  /** The meter's clock, local time without an offset (the wire has none). */
+  readonly time: string | undefined;
+  readonly values: Partial<Record<OmsValueKey, number>>;
+  readonly obis: Readonly<Record<string, OmsRegister>>;
+};
+
+export const OMS_CLOCK_OBIS = '0-0:1.0.0.255';
+
+/** Key, OBIS of the total, OBIS accepted when a meter sends only tariff 1, published exponent from base. */
+const VALUE_KEY_ROWS: readonly (readonly [OmsValueKey, string, string | undefined, number])[] = [
+  ['energy_in', '1-0:1.8.0.255', undefined, -3],
+  ['energy_out', '1-0:2.8.0.255', undefined, -3],
+  ['reactive_energy_in', '1-0:3.8.0.255', '1-0:3.8.1.255', -3],
+  ['reactive_energy_out', '1-0:4.8.0.255', '1-0:4.8.1.255', -3],
+  ['power_in', '1-0:1.7.0.255', undefined, 0],
+  ['power_out', '1-0:2.7.0.255', undefined, 0],
+  ['reactive_power_in', '1-0:3.7.0.255', undefined, 0],
+  ['reactive_power_out', '1-0:4.7.0.255', undefined, 0],
+];
+
+/**
+ * Manufacturer-specific VIFE with a published meaning. SAM (Siemens): VIFE FF 04 on an energy record is
+ * register 1.128.0 (drvolcano/modbus-gateway's AMIS notes, vector 22).
+ */
+const MANUFACTURER_OBIS: readonly { manufacturer: string; quantity: string; vife: string; obis: string }[] = [
+  { manufacturer: 'SAM', quantity: 'energy', vife: '04', obis: '1-0:1.128.0.255' },
+];
+
+const C_FIELD: Readonly<Record<string, readonly [number, number, number]>> = {
+  // quantity: [C import, C export, D]
+  energy: [1, 2, 8],
+  'reactive-energy': [3, 4, 8],
+  'apparent-energy': [9, 10, 8],
+  power: [1, 2, 7],
+  'reactive-power': [3, 4, 7],
+  'apparent-power': [9, 10, 7],
+};
+
+function obisOf(record: OmsDataRecord, manufacturer: string): string | undefined {
+  const info = record.info;
+  if (record.storageNumber !== 0 || record.subunit !== 0 || record.function !== 'instantaneous') {
+    return undefined;
+  }
+  if (info.otherVife.length > 0) return undefined;
+  if (info.quantity === 'date-time') return record.data.length >= 4 ? OMS_CLOCK_OBIS : undefined;
+  if (info.manufacturerVife.length > 0) {
+    const vife = toHex(Uint8Array.from(info.manufacturerVife));
+    return MANUFACTURER_OBIS.find(
+      (row) => row.manufacturer === manufacturer && row.quantity === info.quantity && row.vife === vife,
+    )?.obis;
+  }
+  const c = C_FIELD[info.quantity];
+  if (c === undefined || record.tariff > 63) return undefined;
+  const [cIn, cOut, d] = c;
+  if (d === 7 && record.tariff !== 0) return undefined;
+  return `1-0:${info.direction === 'backward' ? cOut : cIn}.${d}.${record.tariff}.255`;
+}
+
+/** 10^exponent, divided rather than multiplied for negative ones so that 326 × 10^−3 is 0.326 exactly. */
+export function scaleBy(raw: number, exponent: number): number {
+  return exponent >= 0 ? raw * 10 ** exponent : raw / 10 ** -exponent;
+}
+
+function registerOf(record: OmsDataRecord): OmsRegister | undefined {
+  const info = record.info;
+  if (info.quantity === 'date-time' || info.quantity === 'date') {
+    const time = decodeMbusDateTime(record.data);
+    return time === undefined ? undefined : { value: formatMbusDateTime(time) };
+  }
+  const value = record.value;
+  switch (value.kind) {
+    case 'integer':
+    case 'real': {
+      const scaled = scaleBy(value.value, info.exponent);
+      if (!Number.isFinite(scaled)) return undefined;
+      return info.unit === undefined ? { value: scaled } : { value: scaled, unit: info.unit };
+    }
+    case 'text':
+      return { value: value.text.trim() };
+    case 'bytes':
+      return { value: toHex(value.bytes) };
+    default:
+      return undefined;
+  }
+}
+
+export function omsReading(header: OmsLongHeader, records: OmsRecords): OmsReading {
+  const obis: Record<string, OmsRegister> = {};
+  for (const record of records.records) {
+    const register = registerOf(record);
+    if (register === undefined) continue;
+    const code = obisOf(record, header.manufacturer) ?? `M-Bus ${toHex(record.dibVib)}`;
+    // The first of two records with one code wins: later ones are rarer variants of the same register.
+    obis[code] ??= register;
+  }
+  const values: Partial<Record<OmsValueKey, number>> = {};
+  for (const [key, total, onlyTariff, exponent] of VALUE_KEY_ROWS) {
+    const register = obis[total] ?? (onlyTariff === undefined ? undefined : soleTariff(obis, onlyTariff));
+    if (register !== undefined && typeof register.value === 'number') {
+      values[key] = scaleBy(register.value, exponent);
+    }
+  }
+  const clock = obis[OMS_CLOCK_OBIS]?.value;
+  return {
+    meterId: /^0+$/.test(header.identification) ? undefined : header.identification,
+    manufacturer: header.manufacturer,
+    accessNumber: header.accessNumber,
+    time: typeof clock === 'string' ? clock : undefined,
+    values,
+    obis,
+  };
+}
+
+/**
+ * AMIS sends reactive energy as tariff 1 only (DIFE 0x10) and no total: a meter with one tariff register
+ * of a quantity and no other is counting its total there. With tariff 2 present it is not.
+ */
+function soleTariff(obis: Record<string, OmsRegister>, tariffOne: string): OmsRegister | undefined {
+  const prefix = tariffOne.slice(0, tariffOne.lastIndexOf('.', tariffOne.length - 5) + 1);
+  const others = Object.keys(obis).filter((code) => code.startsWith(prefix) && code !== tariffOne);
+  return others.length === 0 ? obis[tariffOne] : undefined;
+}
