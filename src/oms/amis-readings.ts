@@ -39,6 +39,11 @@ export type OmsReading = {
   readonly time: string | undefined;
   readonly values: Partial<Record<OmsValueKey, number>>;
   readonly obis: Readonly<Record<string, OmsRegister>>;
+  /**
+   * FNV-1a over the records' DIF/VIF bytes and data lengths: the same for every telegram of one meter, as
+   * meter-model.ts's structureOf is for a DLMS push (the guard compares it; a damaged value keeps it).
+   */
+  readonly structure: number;
 };
 
 export const OMS_CLOCK_OBIS = '0-0:1.0.0.255';
@@ -145,7 +150,20 @@ export function omsReading(header: OmsLongHeader, records: OmsRecords): OmsReadi
     time: typeof clock === 'string' ? clock : undefined,
     values,
     obis,
+    structure: structureOf(records),
   };
+}
+
+function structureOf(records: OmsRecords): number {
+  let hash = 0x811c9dc5;
+  const mix = (n: number): void => {
+    hash = Math.imul(hash ^ (n & 0xff), 0x01000193);
+  };
+  for (const record of records.records) {
+    for (const byte of record.dibVib) mix(byte);
+    mix(record.data.length);
+  }
+  return hash >>> 0;
 }
 
 /**

@@ -20,6 +20,19 @@ const KEY = hex(AMIS.key_hex as string);
 const FRAME = hex(AMIS.frames_hex[0] as string);
 const PLAINTEXT = hex(AMIS.plaintext_hex as string);
 
+const SOME_READINGS = {
+  time: { year: 2024, month: 2, day: 29, hour: 0, minute: 0, second: 1 },
+  energyIn: 1,
+  energyOut: 2,
+  reactiveEnergyIn: 3,
+  reactiveEnergyOut: 4,
+  powerIn: 5,
+  powerOut: 6,
+  reactivePowerIn: 7,
+  reactivePowerOut: 8,
+  register1128: 9,
+};
+
 function framed(bytes: Uint8Array): MbusFrame {
   const events = new MbusFramer().push(bytes);
   assert.equal(events.length, 1);
@@ -104,6 +117,12 @@ describe('OMS mode 5: the Siemens AMIS capture (vector 22)', () => {
       reactive_power_out: 349,
     });
     assert.equal(reading.meterId, undefined, 'AMIS sends identification 00000000: no meter number');
+    const other = decodeOmsFrame(framed(encodeAmisFrame(SOME_READINGS, KEY)), KEY);
+    assert.equal(
+      other.structure,
+      reading.structure,
+      'another telegram of the same layout, the same structure',
+    );
   });
 
   it('names only value keys that src/meter publishes, each in a unit it converts', () => {
