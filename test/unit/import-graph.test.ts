@@ -22,7 +22,7 @@ const LAYERS: readonly (readonly string[])[] = [
   // Keys as users write them; COSEM (OBIS codes, date-time, units); M-Bus and HDLC framing, reassembly.
   ['key.ts', 'cosem', 'mbus', 'hdlc'],
   // DLMS: A-XDR, ciphering, decryption. Where bytes come from (serial, TCP, replay), which only move bytes.
-  ['dlms', 'oms', 'source'],
+  ['dlms', 'dsmr', 'oms', 'source'],
   // The meter's model: value keys and names, OBIS → values, the guard.
   ['meter'],
   // Bytes → telegrams; and back again, for the simulator and the tests.
