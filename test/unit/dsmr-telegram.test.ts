@@ -3,9 +3,10 @@ import { describe, it } from 'node:test';
 import { decryptGloCiphered } from '../../src/dlms/decrypt.js';
 import { decodeGeneralGloCiphering } from '../../src/dlms/glo-ciphering.js';
 import { crc16Arc } from '../../src/dsmr/dsmr-crc.js';
-import { dsmrReadings } from '../../src/dsmr/dsmr-readings.js';
+import { DSMR_VALUE_KEYS, dsmrReadings } from '../../src/dsmr/dsmr-readings.js';
 import { parseDsmrTelegram, parseTimestamp } from '../../src/dsmr/dsmr-telegram.js';
 import { isMeterError } from '../../src/errors.js';
+import { VALUE_KEYS } from '../../src/meter/value-keys.js';
 import { ascii, dsmrFixture } from '../support/dsmr-fixtures.js';
 import { hex } from '../support/vectors.js';
 
@@ -244,6 +245,25 @@ describe('DSMR readings', () => {
       '0-0:96.1.0(178210128502)\r\n0-0:96.1.1(4530303433)',
     ]) {
       assert.equal(dsmrReadings(parseDsmrTelegram(withCrc(`/ABC5\r\n\r\n${body}`))).meterId, '178210128502');
+    }
+  });
+});
+
+describe('DSMR value keys against value-keys.ts', () => {
+  /** Not in value-keys.ts yet: they need a row there (and in design.md) when DSMR is wired in. */
+  const NEW_KEYS = new Set(['energy_in_t1', 'energy_in_t2', 'energy_out_t1', 'energy_out_t2']);
+
+  it('every existing key has the same OBIS code, published unit and kind; only the tariff keys are new', () => {
+    for (const [obis, target] of DSMR_VALUE_KEYS) {
+      const spec = VALUE_KEYS.find((s) => s.key === target.key);
+      if (NEW_KEYS.has(target.key)) {
+        assert.equal(spec, undefined, `${target.key} now exists: drop it from NEW_KEYS`);
+        continue;
+      }
+      assert.ok(spec !== undefined, `${target.key} is not a value key`);
+      assert.equal(spec.obis, obis, target.key);
+      assert.equal(spec.unit, target.unit, target.key);
+      assert.equal(spec.kind, target.kind, target.key);
     }
   });
 });
