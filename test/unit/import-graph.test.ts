@@ -21,7 +21,8 @@ const LAYERS: readonly (readonly string[])[] = [
   ['bytes'],
   // Keys as users write them; COSEM (OBIS codes, date-time, units); M-Bus and HDLC framing, reassembly.
   ['key.ts', 'cosem', 'mbus', 'hdlc'],
-  // DLMS: A-XDR, ciphering, decryption. Where bytes come from (serial, TCP, replay), which only move bytes.
+  // DLMS: A-XDR, ciphering, decryption; DSMR text; OMS mode 5. Where bytes come from (serial, TCP, replay), which
+  // only move bytes.
   ['dlms', 'dsmr', 'oms', 'source'],
   // The meter's model: value keys and names, OBIS → values, the guard.
   ['meter'],
