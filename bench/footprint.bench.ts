@@ -22,7 +22,7 @@ import {
  * on), beside a bare `node` started with the same flags: simulator → real pty (socat) → `run` → real
  * Mosquitto → a subscriber. Measures, in this order: RSS after start-up; CPU when idle; CPU per telegram and
  * latency when the bytes arrive at the meter's pace (2400 baud 8E1, a few bytes per read, as a USB adapter
- * hands them over); latency under a burst of 2,000 telegrams; RSS along 10,000 more telegrams.
+ * hands them over); latency under a burst of 2,000 telegrams; RSS along 10,000 more telegrams and after them.
  */
 
 const KEY_HEX = '000102030405060708090A0B0C0D0E0F';
@@ -30,6 +30,7 @@ const PREFIX = 'bench/smart_meter';
 const IDLE_SECONDS = Number(process.env['BENCH_IDLE_SECONDS'] ?? 30);
 const PACED_TELEGRAMS = Number(process.env['BENCH_PACED_TELEGRAMS'] ?? 12);
 const BURST_TELEGRAMS = 2_000;
+const SETTLE_SECONDS = 15;
 const LOAD_TELEGRAMS = 10_000;
 /** 2400 baud with a start bit, 8 data bits, even parity and a stop bit: 11 bits a byte. */
 const MS_PER_BYTE = (11 * 1000) / 2400;
@@ -166,6 +167,9 @@ for (let sent = 1; sent <= LOAD_TELEGRAMS; sent++) {
 const loadRate = LOAD_TELEGRAMS / ((performance.now() - loadFrom) / 1000);
 await recorder.waitFor(() => true, { from: base + LOAD_TELEGRAMS - 1, timeoutMs: 10_000 });
 const published = recorder.messages.length - base;
+// Back to a meter's pace after 12,000 telegrams in seconds: what stays resident is what the next months see.
+await sleep(SETTLE_SECONDS * 1000);
+sampleMemory(`${SETTLE_SECONDS} s after the load`);
 
 bridge.kill('SIGTERM');
 bare.kill('SIGTERM');
