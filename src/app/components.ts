@@ -47,6 +47,7 @@ export function observed(
           sink.event(event);
           onEvent(event);
         },
+        awaited: () => sink.awaited?.() ?? 0,
       }),
     stop: () => source.stop(),
   };

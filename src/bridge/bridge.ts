@@ -91,6 +91,7 @@ export class Bridge {
     source.start({
       bytes: (chunk) => this.onBytes(chunk),
       event: (event) => this.onSourceEvent(event),
+      awaited: () => this.decoder.awaited,
     });
   }
 

@@ -27,6 +27,11 @@ export class TelegramDecoder {
 
   constructor(private readonly keys: DlmsKeys) {}
 
+  /** Bytes that must still arrive before a push can yield anything (see MbusFramer.awaited). */
+  get awaited(): number {
+    return this.framer.awaited;
+  }
+
   push(chunk: Uint8Array): DecoderEvent[] {
     return this.afterFramer(this.framer.push(chunk), []);
   }

@@ -20,7 +20,8 @@ export type FramerEvent =
   | { readonly kind: 'error'; readonly error: MeterError };
 
 type Candidate =
-  | { status: 'need-more' }
+  /** `total`: the bytes from the frame start needed before the candidate can be judged. */
+  | { status: 'need-more'; total: number }
   | { status: 'frame'; length: number; lengthOverflow: boolean }
   | { status: 'checksum'; length: number }
   /** A frame header whose frame does not end where its length says: bytes were lost on the line. */
@@ -41,10 +42,19 @@ const EMPTY = new Uint8Array(0);
  */
 export class MbusFramer {
   private pending: Uint8Array = EMPTY;
+  private missing = 0;
 
   /** Bytes held back while waiting for the rest of a possible frame. */
   get buffered(): number {
     return this.pending.length;
+  }
+
+  /**
+   * How many more bytes must arrive before the bytes held back can be judged; 0 when none are held back.
+   * Until then a push yields nothing, so a reader may let that many bytes gather before it reads.
+   */
+  get awaited(): number {
+    return this.missing;
   }
 
   push(chunk: Uint8Array): FramerEvent[] {
@@ -62,12 +72,14 @@ export class MbusFramer {
 
     let i = 0;
     let keepFrom = data.length;
+    this.missing = 0;
     while (i < data.length) {
       const byte = data[i];
       if (byte === MBUS_LONG_START) {
         const candidate = tryLongFrame(data, i);
         if (candidate.status === 'need-more') {
           keepFrom = i;
+          this.missing = candidate.total - (data.length - i);
           break;
         }
         if (candidate.status === 'frame') {
@@ -111,6 +123,7 @@ export class MbusFramer {
       } else if (byte === MBUS_SHORT_START) {
         if (data.length - i < SHORT_FRAME_LENGTH) {
           keepFrom = i;
+          this.missing = SHORT_FRAME_LENGTH - (data.length - i);
           break;
         }
         if (isShortFrame(data, i)) {
@@ -131,6 +144,7 @@ export class MbusFramer {
   end(): FramerEvent[] {
     const rest = this.pending;
     this.pending = EMPTY;
+    this.missing = 0;
     if (rest.length === 0) return [];
     if (rest[0] === MBUS_LONG_START) {
       return [
@@ -180,14 +194,14 @@ function checkBody(data: Uint8Array, i: number, bodyLength: number): 'ok' | 'che
 
 function tryLongFrame(data: Uint8Array, i: number): Candidate {
   const available = data.length - i;
-  if (available < MBUS_HEADER_LENGTH) return { status: 'need-more' };
+  if (available < MBUS_HEADER_LENGTH) return { status: 'need-more', total: MBUS_HEADER_LENGTH };
   const length = data[i + 1] as number;
   if (data[i + 2] !== length || data[i + 3] !== MBUS_LONG_START) return { status: 'invalid' };
 
   const normalTotal = MBUS_HEADER_LENGTH + length + 2;
   let normal: 'ok' | 'checksum' | 'bad' = 'bad';
   if (length >= MBUS_MIN_BODY) {
-    if (available < normalTotal) return { status: 'need-more' };
+    if (available < normalTotal) return { status: 'need-more', total: normalTotal };
     normal = checkBody(data, i, length);
     if (normal === 'ok') return { status: 'frame', length: normalTotal, lengthOverflow: false };
   }
@@ -196,7 +210,7 @@ function tryLongFrame(data: Uint8Array, i: number): Candidate {
   const overflowTotal = MBUS_HEADER_LENGTH + overflowBody + 2;
   let overflow: 'ok' | 'checksum' | 'bad' = 'bad';
   if (overflowBody <= MBUS_MAX_OVERFLOW_BODY) {
-    if (available < overflowTotal) return { status: 'need-more' };
+    if (available < overflowTotal) return { status: 'need-more', total: overflowTotal };
     overflow = checkBody(data, i, overflowBody);
     if (overflow === 'ok') return { status: 'frame', length: overflowTotal, lengthOverflow: true };
   }

@@ -14,6 +14,12 @@ export type SourceEvent =
 export type SourceSink = {
   bytes(chunk: Uint8Array): void;
   event(event: SourceEvent): void;
+  /**
+   * How many more bytes the sink needs before it can do anything with what it holds (0: any byte may
+   * matter). A serial source at the line's pace may let as many gather before it reads: fewer wake-ups,
+   * and nothing is delivered later for it.
+   */
+  awaited?(): number;
 };
 
 export interface ByteSource {

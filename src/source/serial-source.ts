@@ -5,6 +5,7 @@ import type { Logger } from '../log.js';
 import { AdapterWatch } from './adapter-watch.js';
 import type { Backoff, ByteSource, SourceSink } from './byte-source.js';
 import { type PollReader, startPollReader } from './poll-reader.js';
+import { ReadPacing } from './read-pacing.js';
 import { Retry } from './retry.js';
 import { type FsRoots, findTtyByUsbIdentity, readUsbIdentity, type UsbIdentity } from './usb-identity.js';
 
@@ -139,11 +140,16 @@ export class SerialSource implements ByteSource {
         return;
       }
       this.retry.succeeded();
+      const { baudRate, dataBits, parity, stopBits } = this.options;
       this.reader =
         startPollReader(
           port,
-          (chunk) => this.sink?.bytes(chunk),
-          (reason) => this.lost(port, reason),
+          {
+            bytes: (chunk) => this.sink?.bytes(chunk),
+            lost: (reason) => this.lost(port, reason),
+            awaited: () => this.sink?.awaited?.() ?? 0,
+          },
+          ReadPacing.byteMs(baudRate, dataBits, parity !== 'none', stopBits),
         ) ?? streamReader(port, (chunk) => this.sink?.bytes(chunk));
       this.identity = readUsbIdentity(path, this.options) ?? this.identity;
       const usb = this.identity === undefined ? '' : ` (${usbText(this.identity)})`;

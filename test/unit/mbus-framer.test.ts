@@ -114,4 +114,28 @@ describe('M-Bus framer', () => {
       ['discarded'],
     );
   });
+
+  it('awaited: a push of fewer bytes than it says yields nothing, and a frame is awaited to its last byte', () => {
+    const framer = new MbusFramer();
+    const stream = concatBytes([hex('6810'), FRAME1, hex('00'), FRAME2]);
+    let frames = 0;
+    for (const byte of stream) {
+      const before = framer.awaited;
+      const events = framer.push(Uint8Array.of(byte));
+      if (before > 1) {
+        assert.deepEqual(events, []);
+        assert.equal(framer.awaited, before - 1);
+      }
+      frames += frame(events).length;
+    }
+    assert.equal(frames, 2);
+    assert.equal(framer.awaited, 0);
+    const header = new MbusFramer();
+    header.push(FRAME1.subarray(0, 2));
+    assert.equal(header.awaited, 2);
+    header.push(FRAME1.subarray(2, 10));
+    assert.equal(header.awaited, FRAME1.length - 10);
+    header.end();
+    assert.equal(header.awaited, 0);
+  });
 });
