@@ -1,19 +1,23 @@
 import assert from 'node:assert/strict';
 import {
+  closeSync,
   mkdirSync,
   mkdtempSync,
+  openSync,
   readFileSync,
   realpathSync,
   rmSync,
   symlinkSync,
   unlinkSync,
   writeFileSync,
+  writeSync,
 } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { describe, it } from 'node:test';
 import { createLogger, silentLogger } from '../../src/log.js';
+import { MbusFramer } from '../../src/mbus/mbus-framer.js';
 import { openPtyPair, type PtyPair } from '../../src/simulator/pty-pair.js';
 import type { ByteSource, SourceEvent } from '../../src/source/byte-source.js';
 import { CaptureFile } from '../../src/source/capture-file.js';
@@ -162,6 +166,51 @@ describe('serial source on a pseudo-terminal', () => {
         'one warning for the missing device, retries at debug',
       );
     } finally {
+      await source.stop();
+      pty.close();
+    }
+  });
+});
+
+describe("serial source at the line's pace", () => {
+  it('reads the bytes the framer awaits in a few gulps, every one of them, the last one as it arrives', async () => {
+    const frame = framesOf(VECTORS[5] as Vector)[1] as Uint8Array;
+    const framer = new MbusFramer();
+    const frames: Uint8Array[] = [];
+    const chunks: { at: number; length: number }[] = [];
+    const events: SourceEvent[] = [];
+    const pty = await openPtyPair();
+    const source = new SerialSource({ device: pty.adapterPath, ...SERIAL_8E1 }, silentLogger);
+    source.start({
+      bytes: (chunk) => {
+        chunks.push({ at: performance.now(), length: chunk.length });
+        for (const e of framer.push(chunk)) if (e.kind === 'frame') frames.push(e.frame.raw);
+      },
+      event: (event) => events.push(event),
+      awaited: () => framer.awaited,
+    });
+    const meter = openSync(pty.meterPath, 'w');
+    try {
+      await until(() => events.some((e) => e.kind === 'open'), 'open');
+      // Three bytes at a time, as a USB adapter hands them over, at half the pace of 2400 baud 8E1: a meter
+      // may pause, never hurry.
+      const byteMs = (2 * 11 * 1000) / 2400;
+      const start = performance.now();
+      let writes = 0;
+      for (let i = 0; i < frame.length; i += 3) {
+        const due = start + i * byteMs - performance.now();
+        if (due > 0) await new Promise((r) => setTimeout(r, due));
+        writeSync(meter, frame.subarray(i, i + 3));
+        writes++;
+      }
+      const lastWrite = performance.now();
+      await until(() => frames.length === 1, 'the frame');
+      assert.deepEqual(frames[0], frame);
+      assert.ok(chunks.length <= writes / 2, `${chunks.length} reads for ${writes} writes`);
+      const lastRead = (chunks.at(-1)?.at ?? Number.NaN) - lastWrite;
+      assert.ok(lastRead < 250, `the last byte was read ${lastRead.toFixed(0)} ms after it was written`);
+    } finally {
+      closeSync(meter);
       await source.stop();
       pty.close();
     }
