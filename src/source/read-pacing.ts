@@ -8,7 +8,8 @@
  *
  * A link faster than its baud rate (a pseudo-terminal, a network-backed port) would be held up by such a
  * wait, so a chunk more than the line could have delivered since the last read turns the waiting off for
- * good, and a large chunk on a wake-up turns it off for that frame.
+ * a minute (a real line cannot do that; a kernel busy for long can, once), and a large chunk on a wake-up
+ * turns it off for that frame.
  */
 
 /** How long an adapter may hold bytes before it hands them over (FTDI's latency timer is 16 ms). */
@@ -17,10 +18,12 @@ const ADAPTER_HOLD_MS = 50;
 const MARGIN_MS = 30;
 /** Shorter waits save too little to be worth a timer. */
 const MIN_WAIT_MS = 20;
+/** How long a chunk faster than the line keeps the waiting off. */
+const FAST_LINK_MS = 60_000;
 
 export class ReadPacing {
   private lastReadAt: number | undefined;
-  private fastLink = false;
+  private fastUntil = Number.NEGATIVE_INFINITY;
   private burst = false;
 
   /** `byteMs`: one byte's time on the line, start, data, parity and stop bits at the baud rate. */
@@ -33,14 +36,16 @@ export class ReadPacing {
 
   /** A read of `count` bytes at `now`; `woken` when the poller had reported the port readable. */
   read(count: number, now: number, woken: boolean): void {
-    if (this.lastReadAt !== undefined && count > this.lineBytes(now - this.lastReadAt)) this.fastLink = true;
+    if (this.lastReadAt !== undefined && count > this.lineBytes(now - this.lastReadAt)) {
+      this.fastUntil = now + FAST_LINK_MS;
+    }
     this.burst = woken && count > this.lineBytes(0);
     this.lastReadAt = now;
   }
 
   /** How long to wait before the next read, in ms (0: at once, when the port is readable). */
   waitFor(awaited: number): number {
-    if (this.fastLink || this.burst || awaited <= 1) return 0;
+    if ((this.lastReadAt ?? 0) < this.fastUntil || this.burst || awaited <= 1) return 0;
     const ms = (awaited - 1) * this.byteMs - MARGIN_MS;
     return ms >= MIN_WAIT_MS ? ms : 0;
   }

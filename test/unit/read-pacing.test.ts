@@ -31,11 +31,15 @@ describe('read pacing', () => {
     assert.ok(pacing.waitFor(100) > 0);
   });
 
-  it('more than the line can carry since the last read (a pseudo-terminal): no waiting any more', () => {
+  it('more than the line can carry since the last read (a pseudo-terminal): no waiting for a minute', () => {
     const pacing = new ReadPacing(BYTE_MS);
     pacing.read(3, 0, true);
     pacing.read(100, 10, false);
     pacing.read(3, 5000, true);
     assert.equal(pacing.waitFor(250), 0);
+    pacing.read(3, 59_000, true);
+    assert.equal(pacing.waitFor(250), 0);
+    pacing.read(3, 70_100, true);
+    assert.ok(pacing.waitFor(250) > 0);
   });
 });
