@@ -154,7 +154,9 @@ export class MqttSink implements Delivery {
     if (meterId === undefined) return;
     // Keys only ever join: a telegram that lacks a value removes no sensor.
     const previous = this.discovery === undefined ? [] : this.discoveryKeys;
-    const merged = [...new Set([...previous, ...accepted.keys])];
+    const merged = accepted.keys.every((key) => previous.includes(key))
+      ? previous
+      : [...new Set([...previous, ...accepted.keys])];
     if (merged.length === 0) return;
     this.discoveryKeys = merged;
     this.publishDiscovery({
@@ -169,8 +171,13 @@ export class MqttSink implements Delivery {
     });
   }
 
-  /** Sends discovery when it says something new; the same payload again is not sent. */
+  /**
+   * Sends discovery when it says something new; the same payload again is not sent. Built only when its
+   * input changed (discovery is pure): building it for every telegram cost as much as the rest of the
+   * publish, on the path of every telegram's state.
+   */
   private publishDiscovery(input: DiscoveryInput): void {
+    if (this.discoveryInput !== undefined && sameDiscoveryInput(input, this.discoveryInput)) return;
     this.discoveryInput = input;
     const message = buildDiscovery(input);
     if (message.payload === this.discovery?.payload) return;
@@ -259,6 +266,15 @@ export class MqttSink implements Delivery {
     this.setAvailable(false);
     this.armStaleTimer();
   }
+}
+
+/** Every field the same (an absent one and one set to undefined alike), the value keys in the same order. */
+function sameDiscoveryInput(a: DiscoveryInput, b: DiscoveryInput): boolean {
+  const x = a as Readonly<Record<string, unknown>>;
+  const y = b as Readonly<Record<string, unknown>>;
+  for (const field in x) if (field !== 'keys' && x[field] !== y[field]) return false;
+  for (const field in y) if (field !== 'keys' && x[field] !== y[field]) return false;
+  return a.keys.length === b.keys.length && a.keys.every((key, i) => key === b.keys[i]);
 }
 
 /** "19 entities: 13 sensors, 6 diagnostic", counted in the payload Home Assistant gets. */

@@ -3,6 +3,7 @@ import type { Delivery } from '../bridge/delivery.js';
 import type { PipelineStats } from '../bridge/pipeline-stats.js';
 import { type TelegramJson, telegramToJson } from '../decoder/telegram-json.js';
 import type { ErrorCode } from '../errors.js';
+import type { Telegram } from '../meter/meter-model.js';
 import { frameLayers, type LayerSpan } from './frame-layers.js';
 
 /**
@@ -73,10 +74,21 @@ export type Snapshot = {
 
 type Pending = { readonly at: number; readonly frames: readonly Uint8Array[] };
 
+/** A recent telegram as kept: its frames' layers are cut only when a snapshot shows them. */
+type Recent = Omit<RecentTelegram, 'frames'> & {
+  readonly raw: readonly Uint8Array[];
+  shown?: RecentTelegram;
+};
+
 export class LiveState {
   private telegram: TelegramJson | null = null;
+  /**
+   * The latest telegram not yet turned into the page's JSON. That and the frames' layers are made when a
+   * snapshot is taken (at most every 250 ms, and only with a page open), not on the tick that publishes.
+   */
+  private latest: Telegram | undefined;
   private readonly history: HistoryPoint[] = [];
-  private readonly recent: RecentTelegram[] = [];
+  private readonly recent: Recent[] = [];
   private pending: Pending | undefined;
   private held = 0;
   private publishedSeen: number;
@@ -101,7 +113,8 @@ export class LiveState {
       bytes: (chunk) => this.keepRaw(chunk),
       reassembled: (frames) => {
         // The bridge settles a telegram synchronously, right after this event: `telegram`, `held` or `rejected`.
-        this.pending = { at: this.now(), frames: frames.map((f) => f.raw) };
+        // Copies: their layers are cut later, and a frame's bytes may be a view the decoder reuses.
+        this.pending = { at: this.now(), frames: frames.map((f) => f.raw.slice()) };
       },
       held: () => {
         if (this.pending === undefined) return;
@@ -112,7 +125,7 @@ export class LiveState {
         const count = this.delivery.telegramsPublished;
         const published = count > this.publishedSeen;
         this.publishedSeen = count;
-        this.telegram = telegramToJson(t);
+        this.latest = t;
         const pIn = t.values.power_in;
         const pOut = t.values.power_out;
         this.history.push([
@@ -155,12 +168,28 @@ export class LiveState {
       mqttConnected: this.delivery.connected,
       stats: { ...this.bridge.stats, telegramsPublished: this.delivery.telegramsPublished },
       counts: this.counts(),
-      telegram: this.telegram,
+      telegram: this.latestJson(),
       history: this.history,
-      recent: this.recent,
+      recent: this.recent.map((r) => {
+        r.shown ??= {
+          at: r.at,
+          outcome: r.outcome,
+          message: r.message,
+          values: r.values,
+          totalsPending: r.totalsPending,
+          frames: r.raw.map(frameLayers),
+        };
+        return r.shown;
+      }),
       entities: this.entities,
       now: this.now(),
     };
+  }
+
+  private latestJson(): TelegramJson | null {
+    if (this.latest !== undefined) this.telegram = telegramToJson(this.latest);
+    this.latest = undefined;
+    return this.telegram;
   }
 
   private counts(): TelegramCounts {
@@ -195,7 +224,7 @@ export class LiveState {
         message,
         values: accepted?.values,
         totalsPending: accepted?.totalsPending ?? false,
-        frames: pending.frames.map(frameLayers),
+        raw: pending.frames,
       });
       if (this.recent.length > RECENT_TELEGRAMS) this.recent.pop();
     }
