@@ -41,6 +41,8 @@ export type MetricsText = { render(): string };
 
 /** Pushes at most this often, however fast telegrams arrive (a replay may be fast). */
 const PUSH_INTERVAL_MS = 250;
+/** Pushes at least this often while a page is open, telegrams or not. */
+const HEARTBEAT_MS = 5000;
 
 export async function startWebServer(
   bridge: Bridge,
@@ -103,6 +105,13 @@ export async function startWebServer(
     sockets.handleUpgrade(request, socket, head, (ws) => {
       ws.send(JSON.stringify(live.snapshot()));
       ws.on('error', () => ws.terminate());
+      // The server's own close listener, added before this one, has already dropped it from `clients`.
+      ws.on('close', () => {
+        if (sockets.clients.size === 0) stopHeartbeat();
+      });
+      heartbeat ??= setInterval(() => {
+        if (timer === undefined) broadcast();
+      }, HEARTBEAT_MS);
     });
   });
 
@@ -116,10 +125,13 @@ export async function startWebServer(
   const unsubscribe = live.onChange(() => {
     timer ??= setTimeout(broadcast, PUSH_INTERVAL_MS);
   });
-  // Connection state and counters change without telegrams (broker down, no data): refresh anyway.
-  const heartbeat = setInterval(() => {
-    timer ??= setTimeout(broadcast, 0);
-  }, 5000);
+  // Connection state and counters change without telegrams (broker down, no data): refresh anyway, while a
+  // page is open; with none, an idle bridge has no reason to wake up for it.
+  let heartbeat: NodeJS.Timeout | undefined;
+  const stopHeartbeat = (): void => {
+    clearInterval(heartbeat);
+    heartbeat = undefined;
+  };
 
   try {
     await new Promise<void>((resolve, reject) => {
@@ -130,7 +142,7 @@ export async function startWebServer(
     // A page that could not start (its port taken) leaves no timer behind: the process must still end.
     unsubscribe();
     clearTimeout(timer);
-    clearInterval(heartbeat);
+    stopHeartbeat();
     sockets.close();
     throw error;
   }
@@ -147,7 +159,7 @@ export async function startWebServer(
     live,
     close: async () => {
       clearTimeout(timer);
-      clearInterval(heartbeat);
+      stopHeartbeat();
       for (const ws of sockets.clients) ws.terminate();
       await new Promise<void>((resolve) => sockets.close(() => resolve()));
       await new Promise<void>((resolve) => server.close(() => resolve()));
