@@ -12,7 +12,14 @@ import {
   type DiscoveryMessage,
 } from './discovery.js';
 import type { Publisher } from './publisher.js';
-import { diagnosticTopic, jsonTopic, stateTopic, statusTopic } from './topics.js';
+import {
+  DIAGNOSTICS,
+  type DiagnosticName,
+  diagnosticTopic,
+  jsonTopic,
+  stateTopic,
+  statusTopic,
+} from './topics.js';
 
 /**
  * The bridge's MQTT output: every accepted telegram's values and JSON (retained), the diagnostics,
@@ -54,6 +61,10 @@ export class MqttSink implements Delivery {
   private staleTimer: NodeJS.Timeout | undefined;
   private birthTimer: NodeJS.Timeout | undefined;
   private stopped = false;
+  /** Topic names made once: a fresh string per message is hashed again by `retained` and measured again by MQTT.js. */
+  private readonly stateTopics: readonly { readonly key: ValueKey; readonly topic: string }[];
+  private readonly jsonTopic: string;
+  private readonly diagnosticTopics: Readonly<Record<DiagnosticName, string>>;
 
   constructor(
     private readonly bridge: Bridge,
@@ -63,6 +74,12 @@ export class MqttSink implements Delivery {
     private readonly now: () => number = Date.now,
   ) {
     this.discoveryContext = options.discoveryContext ?? {};
+    const prefix = options.topicPrefix;
+    this.stateTopics = VALUE_KEYS.map(({ key }) => ({ key, topic: stateTopic(prefix, key) }));
+    this.jsonTopic = jsonTopic(prefix);
+    this.diagnosticTopics = Object.fromEntries(
+      DIAGNOSTICS.map((name) => [name, diagnosticTopic(prefix, name)]),
+    ) as Record<DiagnosticName, string>;
     bridge.listen({
       held: () => this.measurePeriod(),
       telegram: (telegram, accepted) => {
@@ -134,12 +151,11 @@ export class MqttSink implements Delivery {
 
   private publishTelegram(telegram: Telegram, accepted: Accepted): void {
     this.publishDiscoveryFor(telegram, accepted);
-    const prefix = this.options.topicPrefix;
-    for (const spec of VALUE_KEYS) {
-      const value = telegram.values[spec.key];
-      if (value !== undefined) this.publishRetained(stateTopic(prefix, spec.key), String(value));
+    for (const { key, topic } of this.stateTopics) {
+      const value = telegram.values[key];
+      if (value !== undefined) this.publishRetained(topic, String(value));
     }
-    if (this.publishRetained(jsonTopic(prefix), JSON.stringify(telegramToJson(telegram)))) this.published++;
+    if (this.publishRetained(this.jsonTopic, JSON.stringify(telegramToJson(telegram)))) this.published++;
     this.publishDiagnostics();
     this.setAvailable(true);
     if (this.staleSince !== undefined) this.log.info('telegrams decode again');
@@ -190,16 +206,12 @@ export class MqttSink implements Delivery {
   }
 
   private publishDiagnostics(): void {
-    const prefix = this.options.topicPrefix;
+    const topics = this.diagnosticTopics;
     const s = this.bridge.stats;
-    this.publishRetained(diagnosticTopic(prefix, 'telegrams_received'), String(s.telegramsDecoded));
-    this.publishRetained(diagnosticTopic(prefix, 'telegrams_rejected'), String(s.telegramsRejected));
-    this.publishRetained(
-      diagnosticTopic(prefix, 'last_error'),
-      s.lastError === undefined ? 'none' : s.lastError.code,
-    );
-    if (s.frameCounter !== undefined)
-      this.publishRetained(diagnosticTopic(prefix, 'frame_counter'), String(s.frameCounter));
+    this.publishRetained(topics.telegrams_received, String(s.telegramsDecoded));
+    this.publishRetained(topics.telegrams_rejected, String(s.telegramsRejected));
+    this.publishRetained(topics.last_error, s.lastError === undefined ? 'none' : s.lastError.code);
+    if (s.frameCounter !== undefined) this.publishRetained(topics.frame_counter, String(s.frameCounter));
   }
 
   private publishRetained(topic: string, payload: string): boolean {
