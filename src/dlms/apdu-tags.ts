@@ -5,6 +5,8 @@
 
 export const DLMS_DATA_NOTIFICATION = 0x0f;
 export const DLMS_GLO_CIPHERING = 0xdb;
+/** A longer APDU cut into numbered blocks (the Landis+Gyr E450 pushes so); see general-block-transfer.ts. */
+export const DLMS_GENERAL_BLOCK_TRANSFER = 0xe0;
 export const DLMS_SYSTEM_TITLE_LENGTH = 8;
 export const DLMS_GCM_TAG_LENGTH = 12;
 
@@ -22,7 +24,7 @@ const DLMS_APDU_NAMES: Readonly<Record<number, string>> = {
   220: 'general-signing',
   221: 'general-ciphering',
   223: 'general-ded-ciphering',
-  224: 'general-block-transfer',
+  [DLMS_GENERAL_BLOCK_TRANSFER]: 'general-block-transfer',
 };
 
 export function describeApduTag(tag: number): string {

@@ -1,5 +1,6 @@
 import { ByteReader } from '../bytes/byte-reader.js';
 import { MeterError } from '../errors.js';
+import { DLMS_GENERAL_BLOCK_TRANSFER } from './apdu-tags.js';
 import { readBerLength } from './ber-length.js';
 
 /**
@@ -19,8 +20,8 @@ import { readBerLength } from './ber-length.js';
  * is a general-glo-ciphering APDU (`DB 08 …`).
  */
 
-// TODO(merge): belongs beside the other tags in apdu-tags.ts.
-export const DLMS_GENERAL_BLOCK_TRANSFER = 0xe0;
+// Kept importable from here for the encoder, which builds blocks.
+export { DLMS_GENERAL_BLOCK_TRANSFER };
 export const GBT_LAST_BLOCK = 0x80;
 export const GBT_STREAMING = 0x40;
 export const GBT_WINDOW_MASK = 0x3f;
