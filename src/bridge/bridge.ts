@@ -1,8 +1,7 @@
-import { type DecoderEvent, TelegramDecoder } from '../decoder/telegram-decoder.js';
+import { type DecoderEvent, TelegramDecoder, type WireFrame } from '../decoder/telegram-decoder.js';
 import type { DlmsKeys } from '../dlms/decrypt.js';
 import type { MeterError } from '../errors.js';
 import type { Logger } from '../log.js';
-import type { MbusFrame } from '../mbus/mbus-frame.js';
 import type { Telegram } from '../meter/meter-model.js';
 import { ReadingGuard } from '../meter/reading-guard.js';
 import type { ValueKey } from '../meter/value-keys.js';
@@ -46,7 +45,7 @@ export type BridgeListener = {
   /** Every raw chunk, before decoding (the capture file, the page's download). */
   bytes?(chunk: Uint8Array): void;
   /** The frames of a complete telegram; `telegram`, `held` or `rejected` for it follows at once. */
-  reassembled?(frames: readonly MbusFrame[]): void;
+  reassembled?(frames: readonly WireFrame[]): void;
   /** A telegram the guard let through, of a meter whose number is confirmed: to be published. */
   telegram?(telegram: Telegram, accepted: Accepted): void;
   /** A meter's first telegram: let through, but published from the next one on, which confirms its number. */

@@ -1,31 +1,60 @@
 import type { DlmsKeys } from '../dlms/decrypt.js';
 import type { MeterError } from '../errors.js';
-import type { MbusFrame } from '../mbus/mbus-frame.js';
-import { type FramerEvent, MbusFramer } from '../mbus/mbus-framer.js';
-import { type ReassemblyEvent, SegmentReassembler } from '../mbus/segment-reassembler.js';
 import type { Telegram } from '../meter/meter-model.js';
 import { decodeApdu } from './apdu-decoder.js';
+import { HdlcPath } from './hdlc-path.js';
 import { KeyEvidence } from './key-evidence.js';
+import { MbusPath } from './mbus-path.js';
+import type { Framing, WireFrame, WirePath } from './wire-path.js';
+
+export type { Framing, WireFrame } from './wire-path.js';
 
 /**
  * The decoding half of the data flow, bytes → Telegrams: framer → reassembler → decrypt → A-XDR →
  * meter model. It owns no timers, files or sockets; sources push bytes in, sinks take events out.
+ *
+ * The framing, M-Bus or HDLC, is found from the bytes. Until a framer yields a frame whose checks all
+ * pass, the M-Bus path is in use and reports what it discards, exactly as before HDLC was known; the HDLC
+ * path reads the same bytes in the shadow and reports nothing. The first checked frame decides, and the
+ * other path is dropped: a meter does not change its framing, and scanning every byte twice would cost
+ * throughput. A decision is not final, though: a chance frame in line noise, or a read head moved to
+ * another interface, would otherwise silence the decoder for good. So after SHADOW_AFTER bytes without a
+ * frame from the path in use, a fresh path of the other framing reads along again, and takes over if it
+ * finds a frame first.
  */
 
 export type DecoderEvent =
-  | { readonly kind: 'telegram'; readonly telegram: Telegram; readonly frames: readonly MbusFrame[] }
-  | { readonly kind: 'frame'; readonly frame: MbusFrame }
+  | { readonly kind: 'telegram'; readonly telegram: Telegram; readonly frames: readonly WireFrame[] }
+  | { readonly kind: 'frame'; readonly frame: WireFrame }
   /** All segments of a telegram arrived; its decode result (telegram or rejected) follows at once. */
-  | { readonly kind: 'reassembled'; readonly frames: readonly MbusFrame[] }
+  | { readonly kind: 'reassembled'; readonly frames: readonly WireFrame[] }
   | { readonly kind: 'rejected'; readonly error: MeterError }
   | { readonly kind: 'discarded'; readonly bytes: Uint8Array };
 
+/**
+ * Some ten pushes of either framing (230-byte M-Bus telegrams every 5 s at 2400 baud, HDLC pushes of
+ * 120–400 bytes every 1–10 s): a stream of the framing in use does not go this long without a good frame
+ * unless the line is broken, and then reading along costs nothing.
+ */
+export const SHADOW_AFTER = 4096;
+
+type AnyPath = WirePath<WireFrame>;
+
 export class TelegramDecoder {
-  private readonly framer = new MbusFramer();
-  private readonly reassembler = new SegmentReassembler();
+  private inUse: AnyPath;
+  private shadow: AnyPath | undefined;
+  private bytesSinceFrame = 0;
   private readonly evidence = new KeyEvidence();
 
-  constructor(private readonly keys: DlmsKeys) {}
+  constructor(private readonly keys: DlmsKeys) {
+    this.inUse = this.newPath('mbus');
+    this.shadow = this.newPath('hdlc');
+  }
+
+  /** The framing in use: `undefined` while no frame has decided it. */
+  get framing(): Framing | undefined {
+    return this.shadow === undefined ? this.inUse.framing : undefined;
+  }
 
   /** Bytes that must still arrive before a push can yield anything (see MbusFramer.awaited). */
   get awaited(): number {
@@ -33,46 +62,47 @@ export class TelegramDecoder {
   }
 
   push(chunk: Uint8Array): DecoderEvent[] {
-    return this.afterFramer(this.framer.push(chunk), []);
+    return this.feed(chunk);
   }
 
   end(): DecoderEvent[] {
-    const events = this.afterFramer(this.framer.end(), []);
-    for (const event of this.reassembler.end()) this.afterReassembler(event, events);
-    return events;
+    return this.feed(undefined);
   }
 
-  // Both append to `events`: one array per push, however many frames and telegrams a chunk holds.
-  private afterFramer(framerEvents: readonly FramerEvent[], events: DecoderEvent[]): DecoderEvent[] {
-    for (const event of framerEvents) {
-      if (event.kind === 'discarded') {
-        events.push(event);
-      } else if (event.kind === 'error') {
-        // The lost frame is the one report of its telegram; the reassembler drops the rest of it quietly.
-        this.reassembler.frameLost();
-        events.push({ kind: 'rejected', error: event.error });
-      } else {
-        events.push(event);
-        for (const reassembled of this.reassembler.push(event.frame)) {
-          this.afterReassembler(reassembled, events);
-        }
+  // One array per push, however many frames and telegrams a chunk holds.
+  private feed(chunk: Uint8Array | undefined): DecoderEvent[] {
+    const events: DecoderEvent[] = [];
+    const shadow = this.shadow;
+    if (shadow?.push(chunk, events, true) === true) {
+      // The bytes went to the shadow only: the path it replaces ends quietly, as what it held was never a frame.
+      this.inUse = shadow;
+      this.shadow = undefined;
+      this.bytesSinceFrame = 0;
+      return events;
+    }
+    const framed = this.inUse.push(chunk, events);
+    if (framed) {
+      this.shadow = undefined;
+      this.bytesSinceFrame = 0;
+    } else if (chunk !== undefined) {
+      this.bytesSinceFrame += chunk.length;
+      if (this.shadow === undefined && this.bytesSinceFrame >= SHADOW_AFTER) {
+        this.shadow = this.newPath(this.inUse.framing === 'mbus' ? 'hdlc' : 'mbus');
       }
     }
     return events;
   }
 
-  private afterReassembler(event: ReassemblyEvent, events: DecoderEvent[]): void {
-    if (event.kind === 'error') {
-      events.push({ kind: 'rejected', error: event.error });
-      return;
-    }
-    const frames = event.apdu.frames;
-    events.push({ kind: 'reassembled', frames });
-    try {
-      const telegram = decodeApdu(event.apdu.apdu, this.keys, this.evidence);
-      events.push({ kind: 'telegram', telegram, frames });
-    } catch (error) {
-      events.push({ kind: 'rejected', error: error as MeterError });
-    }
+  private newPath(framing: Framing): AnyPath {
+    const decode = (apdu: Uint8Array, frames: readonly WireFrame[], out: DecoderEvent[]): void => {
+      out.push({ kind: 'reassembled', frames });
+      try {
+        const telegram = decodeApdu(apdu, this.keys, this.evidence);
+        out.push({ kind: 'telegram', telegram, frames });
+      } catch (error) {
+        out.push({ kind: 'rejected', error: error as MeterError });
+      }
+    };
+    return (framing === 'mbus' ? new MbusPath(decode) : new HdlcPath(decode)) as AnyPath;
   }
 }

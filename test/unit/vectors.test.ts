@@ -117,7 +117,7 @@ describe('real M-Bus telegrams with a published key', () => {
     const events = decodeStream(concatBytes(framesOf(VECTORS[3] as Vector)), VECTORS[3]?.key_hex ?? null);
     const frames = events.flatMap((e) => (e.kind === 'frame' ? [e.frame] : []));
     assert.deepEqual(
-      frames.map((f) => [f.raw.length, f.lengthOverflow]),
+      frames.map((f) => [f.raw.length, 'lengthOverflow' in f && f.lengthOverflow]),
       [
         [263, true],
         [19, false],

@@ -1,0 +1,77 @@
+import { DLMS_GENERAL_BLOCK_TRANSFER } from '../dlms/apdu-tags.js';
+import { type GbtEvent, GbtReassembler } from '../dlms/general-block-transfer.js';
+import type { HdlcFrame } from '../hdlc/hdlc-frame.js';
+import { HdlcFramer } from '../hdlc/hdlc-framer.js';
+import { HdlcReassembler, type HdlcReassemblyEvent } from '../hdlc/hdlc-reassembler.js';
+import type { DecoderEvent } from './telegram-decoder.js';
+import { type WireFramerEvent, WirePath } from './wire-path.js';
+
+/**
+ * HDLC frames (7E A? … 7E) → segments → general block transfer → APDU. A loss at one stage is told to the
+ * stages above it, so that a lost telegram is reported once.
+ */
+export class HdlcPath extends WirePath<HdlcFrame> {
+  readonly framing = 'hdlc';
+  private readonly framer = new HdlcFramer();
+  private readonly reassembler = new HdlcReassembler();
+  private readonly gbt = new GbtReassembler();
+  /** The frames of the blocks joined so far: a block-transfer telegram's 'reassembled' names all of them. */
+  private blockFrames: HdlcFrame[] = [];
+
+  get buffered(): number {
+    return this.framer.buffered;
+  }
+
+  protected framerPush(chunk: Uint8Array): readonly WireFramerEvent<HdlcFrame>[] {
+    return this.framer.push(chunk);
+  }
+
+  protected framerEnd(): readonly WireFramerEvent<HdlcFrame>[] {
+    return this.framer.end();
+  }
+
+  protected frameLost(): void {
+    this.reassembler.frameLost();
+    this.gbtLost();
+  }
+
+  protected reassemble(frame: HdlcFrame, out: DecoderEvent[]): void {
+    for (const event of this.reassembler.push(frame)) this.afterReassembler(event, out);
+  }
+
+  protected reassemblyEnd(out: DecoderEvent[]): void {
+    for (const event of this.reassembler.end()) this.afterReassembler(event, out);
+    this.afterGbt(this.gbt.end(), [], out);
+  }
+
+  private gbtLost(): void {
+    this.gbt.frameLost();
+    this.blockFrames = [];
+  }
+
+  private afterReassembler(event: HdlcReassemblyEvent, out: DecoderEvent[]): void {
+    if (event.kind === 'error') {
+      out.push({ kind: 'rejected', error: event.error });
+      this.gbtLost();
+      return;
+    }
+    const { apdu, frames } = event.apdu;
+    if (apdu[0] !== DLMS_GENERAL_BLOCK_TRANSFER) {
+      this.afterGbt(this.gbt.push(apdu), frames, out);
+      return;
+    }
+    // Block 1 (bytes 2..3) starts a telegram: frames kept from an unfinished one are not its frames.
+    if (apdu[2] === 0 && apdu[3] === 1) this.blockFrames = [];
+    this.blockFrames.push(...frames);
+    this.afterGbt(this.gbt.push(apdu), this.blockFrames, out);
+  }
+
+  /** `frames`: those of the APDU the block transfer hands on, if it hands one on. */
+  private afterGbt(events: readonly GbtEvent[], frames: readonly HdlcFrame[], out: DecoderEvent[]): void {
+    if (events.length > 0) this.blockFrames = [];
+    for (const event of events) {
+      if (event.kind === 'error') out.push({ kind: 'rejected', error: event.error });
+      else this.decode(event.apdu, frames, out);
+    }
+  }
+}

@@ -1,0 +1,41 @@
+import type { MbusFrame } from '../mbus/mbus-frame.js';
+import { MbusFramer } from '../mbus/mbus-framer.js';
+import { type ReassemblyEvent, SegmentReassembler } from '../mbus/segment-reassembler.js';
+import type { DecoderEvent } from './telegram-decoder.js';
+import { type WireFramerEvent, WirePath } from './wire-path.js';
+
+/** M-Bus long frames (68 L L 68 … 16) → DLMS transport segments → APDU. */
+export class MbusPath extends WirePath<MbusFrame> {
+  readonly framing = 'mbus';
+  private readonly framer = new MbusFramer();
+  private readonly reassembler = new SegmentReassembler();
+
+  get buffered(): number {
+    return this.framer.buffered;
+  }
+
+  protected framerPush(chunk: Uint8Array): readonly WireFramerEvent<MbusFrame>[] {
+    return this.framer.push(chunk);
+  }
+
+  protected framerEnd(): readonly WireFramerEvent<MbusFrame>[] {
+    return this.framer.end();
+  }
+
+  protected frameLost(): void {
+    this.reassembler.frameLost();
+  }
+
+  protected reassemble(frame: MbusFrame, out: DecoderEvent[]): void {
+    for (const event of this.reassembler.push(frame)) this.afterReassembler(event, out);
+  }
+
+  protected reassemblyEnd(out: DecoderEvent[]): void {
+    for (const event of this.reassembler.end()) this.afterReassembler(event, out);
+  }
+
+  private afterReassembler(event: ReassemblyEvent, out: DecoderEvent[]): void {
+    if (event.kind === 'error') out.push({ kind: 'rejected', error: event.error });
+    else this.decode(event.apdu.apdu, event.apdu.frames, out);
+  }
+}

@@ -1,0 +1,68 @@
+import type { MeterError } from '../errors.js';
+import type { HdlcFrame } from '../hdlc/hdlc-frame.js';
+import type { MbusFrame } from '../mbus/mbus-frame.js';
+import type { DecoderEvent } from './telegram-decoder.js';
+
+/** A checked frame of either framing; consumers that only show or count frames need just `raw`. */
+export type WireFrame = MbusFrame | HdlcFrame;
+
+export type Framing = 'mbus' | 'hdlc';
+
+export type WireFramerEvent<F extends WireFrame> =
+  | { readonly kind: 'frame'; readonly frame: F }
+  | { readonly kind: 'discarded'; readonly bytes: Uint8Array }
+  | { readonly kind: 'error'; readonly error: MeterError };
+
+/** A reassembled APDU to its events ('reassembled', then 'telegram' or 'rejected'). */
+export type DecodeApdu = (apdu: Uint8Array, frames: readonly WireFrame[], out: DecoderEvent[]) => void;
+
+/**
+ * One framing's stages from bytes to APDUs: its framer, and what it reassembles frames into. The decoder
+ * runs one in use and, while the framing is in doubt, one in the shadow (see telegram-decoder.ts).
+ */
+export abstract class WirePath<F extends WireFrame> {
+  abstract readonly framing: Framing;
+
+  constructor(protected readonly decode: DecodeApdu) {}
+
+  /**
+   * Bytes to events in `out`; `undefined` is the end of the stream. Returns whether a checked frame was
+   * among them. A shadow reports nothing unless it finds a frame, and then nothing before that frame that
+   * it may have seen in earlier pushes: those bytes were the path in use's to report.
+   */
+  push(chunk: Uint8Array | undefined, out: DecoderEvent[], shadow = false): boolean {
+    const heldBefore = this.buffered;
+    const events = chunk === undefined ? this.framerEnd() : this.framerPush(chunk);
+    let start = 0;
+    if (shadow) {
+      const first = events.findIndex((e) => e.kind === 'frame');
+      if (first < 0) return false;
+      if (heldBefore > 0) start = first;
+    }
+    let framed = false;
+    for (let i = start; i < events.length; i++) {
+      const event = events[i] as WireFramerEvent<F>;
+      if (event.kind === 'discarded') {
+        out.push(event);
+      } else if (event.kind === 'error') {
+        // The lost frame is the one report of its telegram; the stages above drop the rest of it quietly.
+        this.frameLost();
+        out.push({ kind: 'rejected', error: event.error });
+      } else {
+        framed = true;
+        out.push(event);
+        this.reassemble(event.frame, out);
+      }
+    }
+    if (chunk === undefined) this.reassemblyEnd(out);
+    return framed;
+  }
+
+  abstract get buffered(): number;
+  protected abstract framerPush(chunk: Uint8Array): readonly WireFramerEvent<F>[];
+  protected abstract framerEnd(): readonly WireFramerEvent<F>[];
+  protected abstract frameLost(): void;
+  protected abstract reassemble(frame: F, out: DecoderEvent[]): void;
+  /** End of stream: telegrams still waiting for segments or blocks are reported. */
+  protected abstract reassemblyEnd(out: DecoderEvent[]): void;
+}
