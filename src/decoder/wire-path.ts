@@ -39,6 +39,9 @@ export abstract class WirePath<F extends WireFrame> {
       if (first < 0) return false;
       if (heldBefore > 0) start = first;
     }
+    // Losses before the start go unreported, but still drop what they cut off: the same telegrams come out
+    // however the chunks were cut.
+    for (let i = 0; i < start; i++) if (events[i]?.kind === 'error') this.frameLost();
     let framed = false;
     for (let i = start; i < events.length; i++) {
       const event = events[i] as WireFramerEvent<F>;
