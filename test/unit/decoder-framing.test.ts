@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { type DecoderEvent, TelegramDecoder } from '../../src/decoder/telegram-decoder.js';
+import { type DecoderEvent, SHADOW_AFTER, TelegramDecoder } from '../../src/decoder/telegram-decoder.js';
 import { telegramToJson } from '../../src/decoder/telegram-json.js';
 import type { DlmsKeys } from '../../src/dlms/decrypt.js';
 import { ERROR_CODES, isMeterError } from '../../src/errors.js';
@@ -104,6 +104,23 @@ describe('HDLC captures through the decoder', () => {
       assert.deepEqual(discarded, v.index === 14 ? [0x76] : []);
     });
   }
+
+  it('a wrong decision is not final: after SHADOW_AFTER bytes without a frame, the other framing takes over', () => {
+    const telegram = concatBytes(framesOf(MBUS));
+    const repeats = Math.ceil((2 * SHADOW_AFTER) / telegram.length);
+    const stream = concatBytes([
+      concatBytes(framesOf(E450)),
+      ...Array.from({ length: repeats }, () => telegram),
+    ]);
+    const chunks = split(
+      stream,
+      Array.from({ length: Math.floor(stream.length / 64) }, (_, i) => (i + 1) * 64),
+    );
+    const { events, decoder } = run(keysOf(MBUS), chunks);
+    assert.equal(decoder.framing, 'mbus');
+    const unread = Math.ceil(SHADOW_AFTER / telegram.length) + 1;
+    assert.ok(telegrams(events).length >= repeats - unread, `${telegrams(events).length} of ${repeats}`);
+  });
 
   it('an M-Bus stream decides for M-Bus, and no frame leaves the framing open', () => {
     const v = KEYED_MBUS[0] as Vector;
