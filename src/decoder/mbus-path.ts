@@ -14,6 +14,10 @@ export class MbusPath extends WirePath<MbusFrame> {
     return this.framer.buffered;
   }
 
+  override get awaited(): number {
+    return this.framer.awaited;
+  }
+
   protected framerPush(chunk: Uint8Array): readonly WireFramerEvent<MbusFrame>[] {
     return this.framer.push(chunk);
   }

@@ -56,9 +56,12 @@ export class TelegramDecoder {
     return this.shadow === undefined ? this.inUse.framing : undefined;
   }
 
-  /** Bytes that must still arrive before a push can yield anything (see MbusFramer.awaited). */
+  /**
+   * Bytes that must still arrive before a push can yield anything (see MbusFramer.awaited); 0 while the
+   * framing is in doubt, when the other framer might find a frame sooner.
+   */
   get awaited(): number {
-    return this.framer.awaited;
+    return this.shadow === undefined ? this.inUse.awaited : 0;
   }
 
   push(chunk: Uint8Array): DecoderEvent[] {

@@ -25,6 +25,11 @@ export abstract class WirePath<F extends WireFrame> {
 
   constructor(protected readonly decode: DecodeApdu) {}
 
+  /** Bytes that must still arrive before a push can yield anything; 0 when the framer cannot tell. */
+  get awaited(): number {
+    return 0;
+  }
+
   /**
    * Bytes to events in `out`; `undefined` is the end of the stream. Returns whether a checked frame was
    * among them. A shadow reports nothing unless it finds a frame, and then nothing before that frame that
