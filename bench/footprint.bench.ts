@@ -8,7 +8,7 @@ import { BROKER_PASSWORD, BROKER_USER, brokerFlags, startMosquitto } from '../te
 import { MqttRecorder } from '../test/support/mqtt-recorder.js';
 import {
   builtCli,
-  containerNodeOptions,
+  containerNodeFlags,
   cpuMs,
   type Latency,
   latencyOf,
@@ -35,13 +35,14 @@ const LOAD_TELEGRAMS = 10_000;
 /** 2400 baud with a start bit, 8 data bits, even parity and a stop bit: 11 bits a byte. */
 const MS_PER_BYTE = (11 * 1000) / 2400;
 
-const nodeOptions = containerNodeOptions();
+const { nodeOptions, execArgv } = containerNodeFlags();
 const env = { ...process.env, NODE_OPTIONS: nodeOptions };
 const broker = await startMosquitto();
 const pty = await openPtyPair();
 const bridge = spawn(
   process.execPath,
   [
+    ...execArgv,
     builtCli(),
     'run',
     '--device',
@@ -58,7 +59,10 @@ const bridge = spawn(
   ],
   { stdio: ['ignore', 'inherit', 'inherit'], env },
 );
-const bare = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore', env });
+const bare = spawn(process.execPath, [...execArgv, '-e', 'setInterval(() => {}, 1000)'], {
+  stdio: 'ignore',
+  env,
+});
 const pidOf = (child: ChildProcess): number => {
   if (child.pid === undefined) throw new Error('a child process did not start');
   return child.pid;
@@ -188,6 +192,7 @@ await broker.stop();
 const figures = {
   node: process.version,
   nodeOptions,
+  execArgv,
   idle,
   paced,
   burst,
@@ -199,7 +204,7 @@ saveFigures(`footprint-node${process.versions.node.split('.')[0]}`, figures);
 const f = (n: number, digits = 2): string => n.toFixed(digits);
 const lat = (l: Latency): string =>
   `p50 ${f(l.p50)} ms, p99 ${f(l.p99)} ms, max ${f(l.max)} ms (${l.samples})`;
-console.log(`footprint: node ${process.version}, NODE_OPTIONS="${nodeOptions}"`);
+console.log(`footprint: node ${process.version} ${execArgv.join(' ')}, NODE_OPTIONS="${nodeOptions}"`);
 console.log(
   `footprint: idle CPU over ${f(idle.seconds, 0)} s: bridge ${f(idle.bridgeMsPerS, 3)} ms/s, bare node ${f(idle.bareMsPerS, 3)} ms/s`,
 );

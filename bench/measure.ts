@@ -6,16 +6,19 @@ import { fileURLToPath } from 'node:url';
 const root = new URL('../', import.meta.url);
 
 /**
- * The V8 flags the container starts the bridge with, read from the Dockerfile itself: the figures are the
- * container's, not those of a configuration that only the bench uses. BENCH_NODE_OPTIONS overrides them.
+ * The V8 flags the container starts the bridge with, read from the Dockerfile itself: its NODE_OPTIONS and the
+ * flags its CMD gives node (those NODE_OPTIONS may not hold). The figures are the container's, not those of a
+ * configuration that only the bench uses. BENCH_NODE_OPTIONS overrides both.
  */
-export function containerNodeOptions(): string {
+export function containerNodeFlags(): { nodeOptions: string; execArgv: string[] } {
   const override = process.env['BENCH_NODE_OPTIONS'];
-  if (override !== undefined) return override;
+  if (override !== undefined) return { nodeOptions: override, execArgv: [] };
   const dockerfile = readFileSync(new URL('Dockerfile', root), 'utf8');
-  const match = /NODE_OPTIONS="([^"]*)"/.exec(dockerfile);
-  if (match === null) throw new Error('the Dockerfile sets no NODE_OPTIONS="…"');
-  return match[1] ?? '';
+  const options = /NODE_OPTIONS="([^"]*)"/.exec(dockerfile);
+  if (options === null) throw new Error('the Dockerfile sets no NODE_OPTIONS="…"');
+  const cmd = /^CMD (\[.*\])$/m.exec(dockerfile);
+  const argv = cmd === null ? [] : (JSON.parse(cmd[1] ?? '[]') as string[]);
+  return { nodeOptions: options[1] ?? '', execArgv: argv.filter((a) => a.startsWith('--')) };
 }
 
 /** The command the package installs (package.json bin), as npx and the container run it: built, not tsx. */

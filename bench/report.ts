@@ -14,6 +14,7 @@ type Decode = {
 type Footprint = {
   node: string;
   nodeOptions: string;
+  execArgv: string[];
   idle: { bridgeMsPerS: number; bareMsPerS: number };
   paced: { bridgeMsPerTelegram: number; bareMsPerTelegram: number; latency: Latency };
   burst: Latency;
@@ -111,7 +112,9 @@ const rows: Row[] = [
   ],
 ];
 
-console.log(`\nissue 14 targets, node ${process.version}, container NODE_OPTIONS="${footprint.nodeOptions}"`);
+console.log(
+  `\nissue 14 targets, node ${process.version} ${footprint.execArgv.join(' ')}, container NODE_OPTIONS="${footprint.nodeOptions}"`,
+);
 const header: Row = ['measure', 'ours', 'baseline (same run)', 'target', true, 'before (issue 14)'];
 const cells = (r: Row): string[] => [
   r[0],
