@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { build } from 'esbuild';
 import { builtCli, saveFigures } from './measure.js';
 import { BENCH_KEY, writeTelegramFile } from './telegram-file.js';
 
@@ -10,11 +11,22 @@ import { BENCH_KEY, writeTelegramFile } from './telegram-file.js';
  * out) over 100,000 telegrams, beside a bare `node` that only starts and reads the same file.
  */
 
-// The built decoder, as the bridge runs it: under tsx, esbuild adds a __name() call for every closure
-// created, ~10% of the time in a CPU profile, which the shipped code does not pay.
-const built = new URL('../dist/decoder/telegram-decoder.js', import.meta.url);
-if (!existsSync(built)) throw new Error('run npm run build first');
-const { TelegramDecoder } = (await import(built.href)) as typeof import('../src/decoder/telegram-decoder.js');
+// The decoder bundled and minified as tools/build.mjs ships it: under tsx, esbuild adds a __name() call for
+// every closure created, ~10% of the time in a CPU profile, which the shipped code does not pay.
+const built = fileURLToPath(new URL('./out/telegram-decoder.mjs', import.meta.url));
+await build({
+  entryPoints: [fileURLToPath(new URL('../src/decoder/telegram-decoder.ts', import.meta.url))],
+  outfile: built,
+  bundle: true,
+  format: 'esm',
+  platform: 'node',
+  target: 'node20',
+  minify: true,
+  logLevel: 'warning',
+});
+const { TelegramDecoder } = (await import(
+  pathToFileURL(built).href
+)) as typeof import('../src/decoder/telegram-decoder.js');
 type TelegramDecoder = InstanceType<typeof TelegramDecoder>;
 
 const TELEGRAMS = 10_000;

@@ -11,8 +11,8 @@ import type { CliIo } from './io.js';
 
 export const DECODE_USAGE = `Usage: smartmeter-bridge decode [--key HEX] [--auth-key HEX] [FILE|-]
 
-Decodes captured M-Bus telegrams: raw bytes, or hex text (spaces, line breaks and # comments allowed),
-from FILE or standard input. Prints one JSON object per decoded telegram on stdout and one per
+Decodes captured telegrams, M-Bus or HDLC (the framing is found from the bytes): raw bytes, or hex text
+(spaces, line breaks and # comments allowed), from FILE or standard input. Prints one JSON object per decoded telegram on stdout and one per
 rejected telegram on stderr ({"code": ..., "message": ...}); when nothing decoded and nothing was
 rejected, one such object on stderr says how far the input got.
 
@@ -149,8 +149,8 @@ function whyNoFrame(seen: InputSeen): { code: ErrorCode; message: string } {
   // HDLC frame format type 3: flag 7E, then A0..AF (the high nibble of the 11-bit length field).
   if (first === 0x7e && second >> 4 === 0xa)
     return {
-      code: 'UNSUPPORTED',
-      message: `no M-Bus frame in ${seen.bytes} bytes: they start like an HDLC frame (7E A…), the framing of meters read through an optical or P1-style interface (e.g. Wiener Netze, Netz Burgenland), which this version does not decode`,
+      code: 'FRAME_INVALID',
+      message: `no HDLC frame (7E A… 7E) with valid header and frame checks in ${seen.bytes} bytes: an optical read head or P1 port needs its own speed, usually 9600 or 115200 baud 8N1; check the settings and the head's position`,
     };
   return {
     code: 'FRAME_INVALID',

@@ -157,6 +157,12 @@ describe('smartmeter-bridge decode', () => {
         'FRAME_INVALID',
         /in 512 bytes: .*8E1/,
       ],
+      // Vector 12's HDLC frame with its FCS broken: it starts like HDLC, and no frame passes the checks.
+      [
+        (VECTORS[12] as Vector).frames_hex[0]?.replace(/..(..)$/, '00$1') ?? '',
+        'FRAME_INVALID',
+        /no HDLC frame .* 9600 or 115200 baud 8N1/,
+      ],
     ];
     for (const [input, code, message] of cases) {
       const result = await run(['decode', '--key', KEY], input);
