@@ -30,7 +30,7 @@ const PREFIX = 'bench/smart_meter';
 const IDLE_SECONDS = Number(process.env['BENCH_IDLE_SECONDS'] ?? 30);
 const PACED_TELEGRAMS = Number(process.env['BENCH_PACED_TELEGRAMS'] ?? 12);
 const BURST_TELEGRAMS = 2_000;
-const SETTLE_SECONDS = 15;
+const SETTLE_SECONDS = Number(process.env['BENCH_SETTLE_SECONDS'] ?? 15);
 const LOAD_TELEGRAMS = 10_000;
 /** 2400 baud with a start bit, 8 data bits, even parity and a stop bit: 11 bits a byte. */
 const MS_PER_BYTE = (11 * 1000) / 2400;
