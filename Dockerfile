@@ -73,13 +73,16 @@ RUN node -e 'require("node-gyp-build")("/app/node_modules/@serialport/bindings-c
 #   half of it the compilers' pages of the executable. At the meter's pace (a telegram every few seconds, 2400
 #   baud) CPU per telegram is unchanged (~8 ms/telegram either way: nothing gets hot enough to be optimized);
 #   only under an artificial flood of 500 telegrams/s is it +0.3 ms/telegram (0.4 -> 0.7) and p50 latency
-#   +0.4 ms. It disables WebAssembly, which nothing here uses, and Node says so in one warning line at start.
-# Measured in the build of this commit: Node 20 ~49 MiB idle (bare node 39), Node 22 ~58 MiB (bare 42).
+#   +0.4 ms. It disables WebAssembly, which nothing here uses. It is on the CMD line, with --no-expose-wasm,
+#   because node refuses --no-expose-wasm in NODE_OPTIONS and without it prints a warning at every start
+#   ("disabling flag --expose_wasm") into the add-on's log, where it would only worry users.
+# Measured with `npm run bench` (bench/footprint.bench.ts reads these flags from this file): Node 20 ~50 MiB
+# from start-up through a meter's pace (bare node with the same flags 39).
 ENV NODE_ENV=production \
-    NODE_OPTIONS="--max-semi-space-size=1 --max-old-space-size=64 --v8-pool-size=1 --jitless"
+    NODE_OPTIONS="--max-semi-space-size=1 --max-old-space-size=64 --v8-pool-size=1"
 # One Node process, no s6: Docker's init (config.yaml keeps init: true) reaps and forwards SIGTERM.
 ENTRYPOINT []
-CMD ["node", "/app/dist/addon/main.js"]
+CMD ["node", "--no-expose-wasm", "--jitless", "/app/dist/addon/main.js"]
 # The Supervisor shows the app as starting until the first health check passes: every 2 s while starting
 # (--start-interval: Docker Engine >= 25 runs it; building this file needs Dockerfile syntax >= 1.6, in Docker >= 25),
 # then once a minute.
