@@ -1,4 +1,5 @@
 import { ByteReader } from '../bytes/byte-reader.js';
+import { concatAll } from '../bytes/join.js';
 import { MeterError } from '../errors.js';
 import { DLMS_GENERAL_BLOCK_TRANSFER } from './apdu-tags.js';
 import { readBerLength } from './ber-length.js';
@@ -174,16 +175,4 @@ export class GbtReassembler {
   private missing(message: string, raw: Uint8Array): GbtEvent {
     return { kind: 'error', error: new MeterError('SEGMENT_MISSING', message, { raw }) };
   }
-}
-
-function concatAll(parts: readonly Uint8Array[]): Uint8Array {
-  let length = 0;
-  for (const p of parts) length += p.length;
-  const out = new Uint8Array(length);
-  let offset = 0;
-  for (const p of parts) {
-    out.set(p, offset);
-    offset += p.length;
-  }
-  return out;
 }

@@ -1,3 +1,4 @@
+import { concat, copyOf } from '../bytes/join.js';
 import { MeterError } from '../errors.js';
 import {
   DSMR_END,
@@ -252,15 +253,3 @@ const isText = (byte: number): boolean => byte >= 0x20 && byte <= 0x7e;
 const isLetter = (c: number): boolean => (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a);
 const isDigit = (c: number): boolean => c >= 0x30 && c <= 0x39;
 const isHex = (c: number): boolean => isDigit(c) || (c >= 0x41 && c <= 0x46) || (c >= 0x61 && c <= 0x66);
-
-/** A real copy: a source may reuse its buffers. */
-function copyOf(data: Uint8Array, start: number, end: number): Uint8Array {
-  return new Uint8Array(data.subarray(start, end));
-}
-
-function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
-  const out = new Uint8Array(a.length + b.length);
-  out.set(a, 0);
-  out.set(b, a.length);
-  return out;
-}

@@ -1,3 +1,4 @@
+import { concat, copyOf } from '../bytes/join.js';
 import { MeterError } from '../errors.js';
 import { crcMatches } from './crc16-x25.js';
 import {
@@ -159,21 +160,6 @@ export class HdlcFramer {
     this.pendingReported = Math.max(0, Math.min(reportedUntil - keepFrom, this.pending.length));
     return events;
   }
-}
-
-/**
- * A real copy: `Buffer#slice` is a view, and a source may reuse its buffers, so nothing kept may share
- * memory with a chunk that was pushed in.
- */
-function copyOf(data: Uint8Array, start: number, end: number): Uint8Array {
-  return new Uint8Array(data.subarray(start, end));
-}
-
-function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
-  const out = new Uint8Array(a.length + b.length);
-  out.set(a, 0);
-  out.set(b, a.length);
-  return out;
 }
 
 /** A flag followed by a byte that can begin a type 3 format field. */

@@ -1,3 +1,4 @@
+import { concatAll } from '../bytes/join.js';
 import { MeterError } from '../errors.js';
 import { HDLC_LLC_LENGTH, type HdlcFrame, hasLlcHeader, hdlcSendSequence } from './hdlc-frame.js';
 
@@ -156,16 +157,4 @@ function join(pending: Pending): HdlcApdu {
     index === 0 && pending.llc ? f.information.subarray(HDLC_LLC_LENGTH) : f.information,
   );
   return { apdu: concatAll(parts), frames: pending.frames, llc: pending.llc };
-}
-
-function concatAll(parts: readonly Uint8Array[]): Uint8Array {
-  let length = 0;
-  for (const p of parts) length += p.length;
-  const out = new Uint8Array(length);
-  let offset = 0;
-  for (const p of parts) {
-    out.set(p, offset);
-    offset += p.length;
-  }
-  return out;
 }

@@ -1,4 +1,5 @@
 import { pooledCopy } from '../bytes/byte-pool.js';
+import { concat, copyOf } from '../bytes/join.js';
 import { MeterError } from '../errors.js';
 import {
   MBUS_ACK,
@@ -162,21 +163,6 @@ export class MbusFramer {
     }
     return [{ kind: 'discarded', bytes: rest }];
   }
-}
-
-/**
- * A real copy: `Buffer#slice` is a view, and a source may reuse its buffers, so nothing kept may share
- * memory with a chunk that was pushed in.
- */
-function copyOf(data: Uint8Array, start: number, end: number): Uint8Array {
-  return new Uint8Array(data.subarray(start, end));
-}
-
-function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
-  const out = new Uint8Array(a.length + b.length);
-  out.set(a, 0);
-  out.set(b, a.length);
-  return out;
 }
 
 function isShortFrame(data: Uint8Array, i: number): boolean {

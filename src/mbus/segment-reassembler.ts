@@ -1,4 +1,5 @@
 import { pooledJoin } from '../bytes/byte-pool.js';
+import { concatAll } from '../bytes/join.js';
 import { MeterError } from '../errors.js';
 import type { MbusFrame } from './mbus-frame.js';
 
@@ -159,16 +160,4 @@ function joinSegments(pending: Pending): ReassembledApdu {
       ? (frames[0] as MbusFrame).data.subarray(TRANSPORT_HEADER_LENGTH)
       : pooledJoin(frames.map((f) => f.data.subarray(TRANSPORT_HEADER_LENGTH)));
   return { apdu, frames, stsap: pending.stsap, dtsap: pending.dtsap };
-}
-
-function concatAll(parts: readonly Uint8Array[]): Uint8Array {
-  let length = 0;
-  for (const p of parts) length += p.length;
-  const out = new Uint8Array(length);
-  let offset = 0;
-  for (const p of parts) {
-    out.set(p, offset);
-    offset += p.length;
-  }
-  return out;
 }

@@ -114,7 +114,10 @@ describe('add-on files', () => {
     assert.match(read('config.yaml'), /^# init is left at its default, true/m);
     const dockerfile = read('Dockerfile');
     assert.match(dockerfile, /^ENTRYPOINT \[\]$/m, "the base image's s6 /init would need init: false");
-    assert.match(dockerfile, /^CMD \["node", "--no-expose-wasm", "--jitless", "\/app\/dist\/addon\/main\.js"\]$/m);
+    assert.match(
+      dockerfile,
+      /^CMD \["node", "--no-expose-wasm", "--jitless", "\/app\/dist\/addon\/main\.js"\]$/m,
+    );
   });
 
   it('the HEALTHCHECK checks every few seconds while starting, so the app leaves "startup" at once', () => {
