@@ -62,7 +62,7 @@ td.u{color:var(--muted);width:1%;white-space:nowrap}
 .meter .n{min-width:4.6rem}
 .hex{font-family:ui-monospace,Menlo,Consolas,monospace;font-size:.76rem;overflow-wrap:anywhere;line-height:1.5;margin:.25rem 0 .7rem}
 .hex span{padding:0 1px;border-radius:2px}
-.mbus-header,.mbus-trailer{background:#bbdefb}.mbus-control{background:#c8e6c9}.transport{background:#fff9c4}
+.mbus-header,.mbus-trailer,.hdlc-header,.hdlc-trailer{background:#bbdefb}.mbus-control{background:#c8e6c9}.transport,.llc{background:#fff9c4}
 .glo-header{background:#ffe0b2}.payload{background:#eceff1}
 .tele{font-size:.85rem;color:var(--muted)}.tele.bad{color:var(--bad)}.tele b{color:var(--fg);font-weight:600}
 a.button{display:inline-block;padding:.4rem .8rem;border-radius:4px;background:var(--blue);color:#fff;text-decoration:none}
@@ -81,7 +81,7 @@ a.button{display:inline-block;padding:.4rem .8rem;border-radius:4px;background:v
 <div id="chartBox"><canvas id="chart" role="img" aria-label="power chart"></canvas></div></section>
 <section id="valuesBox" hidden><h2 data-t="values">Values</h2><table id="values"></table></section>
 <section class="span2"><h2 data-t="raw">Last telegrams</h2>
-<div class="legend"><span class="mbus-header">M-Bus</span><span class="mbus-control">C A CI</span><span class="transport">STSAP DTSAP</span><span class="glo-header" data-t="glo">DLMS ciphering header</span><span class="payload" data-t="payload">payload</span></div>
+<div class="legend"><span class="mbus-header">M-Bus / HDLC</span><span class="mbus-control">C A CI</span><span class="transport">STSAP DTSAP / LLC</span><span class="glo-header" data-t="glo">DLMS ciphering header</span><span class="payload" data-t="payload">payload</span></div>
 <div id="raw"></div><a class="button" href="capture.bin" download data-t="download">Download raw capture</a></section>
 <section id="entitiesBox" class="wide" hidden><h2 data-t="entities">Home Assistant entities</h2><table id="entities"></table></section>
 </main>
