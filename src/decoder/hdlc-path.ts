@@ -1,10 +1,11 @@
+import type { FramerEventOf } from '../bytes/framer-event.js';
 import { DLMS_GENERAL_BLOCK_TRANSFER } from '../dlms/apdu-tags.js';
 import { type GbtEvent, GbtReassembler } from '../dlms/general-block-transfer.js';
 import type { HdlcFrame } from '../hdlc/hdlc-frame.js';
 import { HdlcFramer } from '../hdlc/hdlc-framer.js';
 import { HdlcReassembler, type HdlcReassemblyEvent } from '../hdlc/hdlc-reassembler.js';
 import type { DecoderEvent } from './telegram-decoder.js';
-import { type WireFramerEvent, WirePath } from './wire-path.js';
+import { WirePath } from './wire-path.js';
 
 /**
  * HDLC frames (7E A? … 7E) → segments → general block transfer → APDU. A loss at one stage is told to the
@@ -22,11 +23,11 @@ export class HdlcPath extends WirePath<HdlcFrame> {
     return this.framer.buffered;
   }
 
-  protected framerPush(chunk: Uint8Array): readonly WireFramerEvent<HdlcFrame>[] {
+  protected framerPush(chunk: Uint8Array): readonly FramerEventOf<HdlcFrame>[] {
     return this.framer.push(chunk);
   }
 
-  protected framerEnd(): readonly WireFramerEvent<HdlcFrame>[] {
+  protected framerEnd(): readonly FramerEventOf<HdlcFrame>[] {
     return this.framer.end();
   }
 

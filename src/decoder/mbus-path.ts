@@ -1,8 +1,9 @@
+import type { FramerEventOf } from '../bytes/framer-event.js';
 import type { MbusFrame } from '../mbus/mbus-frame.js';
 import { MbusFramer } from '../mbus/mbus-framer.js';
 import { type ReassemblyEvent, SegmentReassembler } from '../mbus/segment-reassembler.js';
 import type { DecoderEvent } from './telegram-decoder.js';
-import { type WireFramerEvent, WirePath } from './wire-path.js';
+import { WirePath } from './wire-path.js';
 
 /** M-Bus long frames (68 L L 68 … 16) → DLMS transport segments → APDU. */
 export class MbusPath extends WirePath<MbusFrame> {
@@ -18,11 +19,11 @@ export class MbusPath extends WirePath<MbusFrame> {
     return this.framer.awaited;
   }
 
-  protected framerPush(chunk: Uint8Array): readonly WireFramerEvent<MbusFrame>[] {
+  protected framerPush(chunk: Uint8Array): readonly FramerEventOf<MbusFrame>[] {
     return this.framer.push(chunk);
   }
 
-  protected framerEnd(): readonly WireFramerEvent<MbusFrame>[] {
+  protected framerEnd(): readonly FramerEventOf<MbusFrame>[] {
     return this.framer.end();
   }
 

@@ -1,4 +1,4 @@
-import type { MeterError } from '../errors.js';
+import type { FramerEventOf } from '../bytes/framer-event.js';
 import type { HdlcFrame } from '../hdlc/hdlc-frame.js';
 import type { MbusFrame } from '../mbus/mbus-frame.js';
 import type { DecoderEvent } from './telegram-decoder.js';
@@ -7,11 +7,6 @@ import type { DecoderEvent } from './telegram-decoder.js';
 export type WireFrame = MbusFrame | HdlcFrame;
 
 export type Framing = 'mbus' | 'hdlc';
-
-export type WireFramerEvent<F extends WireFrame> =
-  | { readonly kind: 'frame'; readonly frame: F }
-  | { readonly kind: 'discarded'; readonly bytes: Uint8Array }
-  | { readonly kind: 'error'; readonly error: MeterError };
 
 /** A reassembled APDU to its events ('reassembled', then 'telegram' or 'rejected'). */
 export type DecodeApdu = (apdu: Uint8Array, frames: readonly WireFrame[], out: DecoderEvent[]) => void;
@@ -49,7 +44,7 @@ export abstract class WirePath<F extends WireFrame> {
     for (let i = 0; i < start; i++) if (events[i]?.kind === 'error') this.frameLost();
     let framed = false;
     for (let i = start; i < events.length; i++) {
-      const event = events[i] as WireFramerEvent<F>;
+      const event = events[i] as FramerEventOf<F>;
       if (event.kind === 'discarded') {
         out.push(event);
       } else if (event.kind === 'error') {
@@ -67,8 +62,8 @@ export abstract class WirePath<F extends WireFrame> {
   }
 
   abstract get buffered(): number;
-  protected abstract framerPush(chunk: Uint8Array): readonly WireFramerEvent<F>[];
-  protected abstract framerEnd(): readonly WireFramerEvent<F>[];
+  protected abstract framerPush(chunk: Uint8Array): readonly FramerEventOf<F>[];
+  protected abstract framerEnd(): readonly FramerEventOf<F>[];
   protected abstract frameLost(): void;
   protected abstract reassemble(frame: F, out: DecoderEvent[]): void;
   /** End of stream: telegrams still waiting for segments or blocks are reported. */

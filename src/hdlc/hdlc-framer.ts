@@ -1,3 +1,4 @@
+import type { FramerEventOf } from '../bytes/framer-event.js';
 import { concat, copyOf } from '../bytes/join.js';
 import { MeterError } from '../errors.js';
 import { crcMatches } from './crc16-x25.js';
@@ -13,11 +14,7 @@ import {
   hdlcFrameFromRaw,
 } from './hdlc-frame.js';
 
-export type HdlcFramerEvent =
-  | { readonly kind: 'frame'; readonly frame: HdlcFrame }
-  /** Bytes that belong to no frame: the tail of a frame the stream started in, line noise. */
-  | { readonly kind: 'discarded'; readonly bytes: Uint8Array }
-  | { readonly kind: 'error'; readonly error: MeterError };
+export type HdlcFramerEvent = FramerEventOf<HdlcFrame>;
 
 type Candidate =
   | { status: 'need-more' }

@@ -1,4 +1,5 @@
 import { pooledCopy } from '../bytes/byte-pool.js';
+import type { FramerEventOf } from '../bytes/framer-event.js';
 import { concat, copyOf } from '../bytes/join.js';
 import { MeterError } from '../errors.js';
 import {
@@ -14,11 +15,7 @@ import {
   mbusFrameFromRaw,
 } from './mbus-frame.js';
 
-export type FramerEvent =
-  | { readonly kind: 'frame'; readonly frame: MbusFrame }
-  /** Bytes that belong to no frame: the tail of a telegram the stream started in, line noise. */
-  | { readonly kind: 'discarded'; readonly bytes: Uint8Array }
-  | { readonly kind: 'error'; readonly error: MeterError };
+export type FramerEvent = FramerEventOf<MbusFrame>;
 
 type Candidate =
   /** `total`: the bytes from the frame start needed before the candidate can be judged. */
