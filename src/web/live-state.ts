@@ -113,7 +113,8 @@ export class LiveState {
       bytes: (chunk) => this.keepRaw(chunk),
       reassembled: (frames) => {
         // The bridge settles a telegram synchronously, right after this event: `telegram`, `held` or `rejected`.
-        // Copies: their layers are cut later, and a frame's bytes may be a view the decoder reuses.
+        // Copies: their layers are cut later, and a frame's bytes are a view into an 8 KiB block of the decoder's
+        // byte pool (bytes/byte-pool.ts), which a kept view would keep alive for as long as the page shows it.
         this.pending = { at: this.now(), frames: frames.map((f) => f.raw.slice()) };
       },
       held: () => {
