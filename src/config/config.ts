@@ -1,4 +1,5 @@
 import type { LogLevel } from '../log.js';
+import type { GridOperatorId, PayloadKind, PositionalLayout, WireFraming } from './grid-operators.js';
 import { ROWS } from './options.js';
 
 /**
@@ -26,6 +27,20 @@ export type ReplaySourceConfig = {
   keepRunning: boolean;
 };
 export type SourceConfig = SerialSourceConfig | TcpSourceConfig | ReplaySourceConfig;
+
+/**
+ * The grid operator's preset (`--operator`), as hints for the decoder: the framing its meters usually send,
+ * whether the decrypted payload is DSMR text, and the positional layout where the structure alone is
+ * ambiguous. All undefined for `auto`: the decoder finds everything from the bytes.
+ */
+export type MeterPresetConfig = {
+  operator: GridOperatorId | undefined;
+  framing: WireFraming | undefined;
+  payload: PayloadKind | undefined;
+  layout: PositionalLayout | undefined;
+  /** The operator's meters sign their telegrams: a missing auth key is worth a word at start. */
+  authKeyExpected: boolean;
+};
 
 export type MqttConfig = {
   url: string;
@@ -56,6 +71,7 @@ export type BridgeConfig = {
   source: SourceConfig;
   key: Uint8Array;
   authKey: Uint8Array | undefined;
+  meter: MeterPresetConfig;
   capture: string | undefined;
   mqtt: MqttConfig;
   staleTimeoutS: number;

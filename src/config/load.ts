@@ -3,6 +3,8 @@ import { isMeterError } from '../errors.js';
 import { parseKey } from '../key.js';
 import { parseDsn } from '../sinks/sentry.js';
 import type { BridgeConfig, SourceConfig } from './config.js';
+import { didYouMean } from './did-you-mean.js';
+import { type GridOperatorPreset, gridOperator, OPERATOR_CHOICES } from './grid-operators.js';
 import type { OptionRow } from './option-row.js';
 import { type Field, OPTIONS, spellings, type Value } from './options.js';
 import {
@@ -81,10 +83,18 @@ function build(raw: Raw): BridgeConfig {
   const discoveryPrefix = value(raw, 'discovery_prefix');
   if (discoveryPrefix === topicPrefix)
     fail(raw.discovery_prefix ?? 'discovery prefix', 'must differ from the topic prefix');
+  const preset = buildPreset(raw);
   return {
-    source: buildSource(raw),
+    source: buildSource(raw, preset),
     key,
     authKey,
+    meter: {
+      operator: preset?.id,
+      framing: preset?.framings[0],
+      payload: preset?.payload,
+      layout: preset?.layout,
+      authKeyExpected: preset?.authKey ?? false,
+    },
     capture: value(raw, 'capture'),
     mqtt: {
       url: mqttUrl(raw),
@@ -153,7 +163,43 @@ function buildHomeAssistant(raw: Raw): BridgeConfig['homeAssistant'] {
   return { url, token: raw.ha_token.value, energyDashboard, stateDir: value(raw, 'state_dir') };
 }
 
-function buildSource(raw: Raw): SourceConfig {
+/** The grid operator's preset, or undefined for auto; a mistyped id names the one probably meant. */
+function buildPreset(raw: Raw): GridOperatorPreset | undefined {
+  const given = raw.grid_operator;
+  if (given === undefined) return undefined;
+  const id = given.value.trim().toLowerCase();
+  if (id === 'auto') return undefined;
+  const preset = gridOperator(id);
+  if (preset !== undefined) return preset;
+  // A part of an id ("burgenland", "graz") is as likely a slip as a typo.
+  const containing = OPERATOR_CHOICES.filter((choice) => id.length >= 3 && choice.includes(id));
+  const meant = didYouMean(id, OPERATOR_CHOICES) ?? (containing.length === 1 ? containing[0] : undefined);
+  return fail(
+    given,
+    `unknown grid operator "${given.value}"${meant === undefined ? '' : `; did you mean ${meant}?`} (expected one of ${OPERATOR_CHOICES.join(', ')})`,
+  );
+}
+
+/**
+ * The preset's serial parameters fill in what was not given; a --baud, --parity, --data-bits or --stop-bits
+ * given anywhere (flag, variable, options file) still wins.
+ */
+function serialValue<F extends 'baud_rate' | 'parity' | 'data_bits' | 'stop_bits'>(
+  raw: Raw,
+  field: F,
+  preset: GridOperatorPreset | undefined,
+): Value<F> {
+  if (raw[field] !== undefined || preset === undefined) return value(raw, field);
+  const fromPreset = {
+    baud_rate: preset.serial.baudRate,
+    parity: preset.serial.parity,
+    data_bits: preset.serial.dataBits,
+    stop_bits: preset.serial.stopBits,
+  };
+  return fromPreset[field] as Value<F>;
+}
+
+function buildSource(raw: Raw, preset: GridOperatorPreset | undefined): SourceConfig {
   const replay = value(raw, 'replay');
   if (replay !== undefined) {
     return {
@@ -177,10 +223,10 @@ function buildSource(raw: Raw): SourceConfig {
     kind: 'serial',
     device,
     deviceDefaulted: raw.device === undefined,
-    baudRate: value(raw, 'baud_rate'),
-    parity: value(raw, 'parity'),
-    dataBits: value(raw, 'data_bits'),
-    stopBits: value(raw, 'stop_bits'),
+    baudRate: serialValue(raw, 'baud_rate', preset),
+    parity: serialValue(raw, 'parity', preset),
+    dataBits: serialValue(raw, 'data_bits', preset),
+    stopBits: serialValue(raw, 'stop_bits', preset),
   };
 }
 

@@ -1,6 +1,7 @@
 import * as z from 'zod/mini';
 import { keyHint } from '../key.js';
 import type { SourceConfig } from './config.js';
+import { gridOperator, INTERFACE_NAMES, OPERATOR_CHOICES } from './grid-operators.js';
 import { integer, option } from './option-row.js';
 
 /** The options table's rows for the meter's key and where its bytes come from (see options.ts). */
@@ -29,6 +30,23 @@ export const METER_OPTIONS = {
     addon: 'password?',
     secret: true,
     help: 'the authentication key, only for meters that sign their telegrams (security 0x30)',
+  }),
+  grid_operator: option({
+    group: 'meter',
+    arg: 'ID',
+    flags: ['operator'],
+    env: 'GRID_OPERATOR',
+    option: 'grid_operator',
+    addon: `list(${OPERATOR_CHOICES.join('|')})`,
+    // Checked in load.ts, where a mistyped id gets its did-you-mean.
+    default: 'auto',
+    help: `your grid operator, for its interface's serial parameters (--baud and --parity still win): ${OPERATOR_CHOICES.join(', ')}; auto reads M-Bus at 2400 8E1. The framing is found from the bytes either way`,
+    summary: (c) => {
+      const preset = c.meter.operator === undefined ? undefined : gridOperator(c.meter.operator);
+      return preset === undefined
+        ? undefined
+        : `operator ${preset.id} (${INTERFACE_NAMES[preset.interface]}, ${preset.framings.join(' or ')})`;
+    },
   }),
   device: option({
     group: 'source',

@@ -5,6 +5,7 @@ import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { Ajv } from 'ajv';
 import { parse } from 'yaml';
+import { GRID_OPERATORS, OPERATOR_CHOICES } from '../../src/config/grid-operators.js';
 import { ROWS } from '../../src/config/options.js';
 import { MIN_STALE_TIMEOUT_S } from '../../src/config/options-mqtt.js';
 import { SUPPORT_URL } from '../../src/mqtt/discovery.js';
@@ -64,8 +65,47 @@ describe('add-on files', () => {
     assert.equal(config['ingress'], true);
     const options = config['options'] as Record<string, unknown>;
     for (const [key, value] of Object.entries(options)) {
-      assert.equal(value, null, `${key}: required options have no default value`);
+      // The grid operator is always shown (a required list), with auto as its value until the user picks one.
+      assert.equal(
+        value,
+        key === 'grid_operator' ? 'auto' : null,
+        `${key}: required options have no default value`,
+      );
       assert.ok(!String(schema[key]).endsWith('?'), `${key} is required, so not optional in the schema`);
+    }
+  });
+
+  it('offers every grid operator of the preset table, and auto, as a list that defaults to auto', () => {
+    const schema = config['schema'] as Record<string, string>;
+    assert.equal(schema['grid_operator'], `list(${OPERATOR_CHOICES.join('|')})`);
+    assert.deepEqual(OPERATOR_CHOICES, ['auto', ...GRID_OPERATORS.map((o) => o.id)]);
+    assert.equal((config['options'] as Record<string, unknown>)['grid_operator'], 'auto');
+    // The issue's twelve operators, by the ids `run --operator` takes.
+    assert.deepEqual(
+      [...OPERATOR_CHOICES].sort(),
+      [
+        'auto',
+        'wiener-netze',
+        'netz-burgenland',
+        'kng-kaernten',
+        'netz-ooe',
+        'eww-wels',
+        'energienetze-steiermark',
+        'stromnetz-graz',
+        'tinetz',
+        'ikb',
+        'salzburg-netz',
+        'vorarlberg-netz',
+        'evn',
+      ].sort(),
+    );
+  });
+
+  it("the manual's operator table has a row for every operator, in English and in German", () => {
+    const [english = '', german = ''] = read('DOCS.md').split(/^---$/m);
+    for (const operator of GRID_OPERATORS) {
+      assert.match(english, new RegExp(`^\\| [^|]*\`${operator.id}\``, 'm'), `English: ${operator.id}`);
+      assert.match(german, new RegExp(`^\\| [^|]*\`${operator.id}\``, 'm'), `German: ${operator.id}`);
     }
   });
 
@@ -75,7 +115,11 @@ describe('add-on files', () => {
       row.addon === undefined ? [] : [[String(row.option), row.addon]],
     );
     assert.deepEqual(config['schema'], Object.fromEntries(table), 'config.yaml schema');
-    const required = table.filter(([, type]) => !type?.endsWith('?')).map(([name]) => [name, null]);
+    const defaults = new Map(ROWS.map(([, row]) => [row.option, row.default]));
+    // A required option shows its default in the form (grid_operator: auto); the others have none (null).
+    const required = table
+      .filter(([, type]) => !type?.endsWith('?'))
+      .map(([name]) => [name, name === 'grid_operator' ? defaults.get(name) : null]);
     assert.deepEqual(
       config['options'],
       Object.fromEntries(required),
