@@ -2,7 +2,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { runUntilSignal } from '../app/run.js';
-import { describeConfig } from '../config/config.js';
+import { describeConfig, operatorAdvice } from '../config/config.js';
 import { loadConfig } from '../config/load.js';
 import { createLogger, LOG_LEVELS, type LogLevel } from '../log.js';
 import { VERSION } from '../version.js';
@@ -120,6 +120,8 @@ async function main(): Promise<number> {
     return 1;
   }
   log.info(describeConfig(config));
+  const advice = operatorAdvice(config);
+  if (advice !== undefined) log.warn(advice);
   // A start that fails (an unreadable CA file, a serial driver that does not load) is one line in the Log tab.
   return runUntilSignal(config, log, {
     configurationUrl,

@@ -1,5 +1,5 @@
 import { runUntilSignal } from '../app/run.js';
-import { describeConfig } from '../config/config.js';
+import { describeConfig, operatorAdvice } from '../config/config.js';
 import { loadConfig } from '../config/load.js';
 import { spellings } from '../config/options.js';
 import { runUsage } from '../config/usage.js';
@@ -27,6 +27,8 @@ export async function runBridge(args: readonly string[], io: CliIo): Promise<num
   // Sentry, when configured, is the app's: it reports this logger's error lines and any crash.
   const log = createLogger({ level: config.logLevel, writer: { write: io.stderr, isTTY: io.stderrIsTTY } });
   log.info(`smartmeter-bridge ${VERSION}: ${describeConfig(config)}`);
+  const advice = operatorAdvice(config);
+  if (advice !== undefined) log.warn(advice);
   if (config.source.kind === 'serial' && config.source.deviceDefaulted === true)
     log.warn(
       `no device given (${spellings('device')}): reading ${config.source.device}; name the M-Bus adapter, best by its /dev/serial/by-id/… path, to be sure it is this one`,

@@ -1,6 +1,7 @@
 import type { LogLevel } from '../log.js';
 import type { GridOperatorId, PayloadKind, PositionalLayout, WireFraming } from './grid-operators.js';
-import { ROWS } from './options.js';
+import { gridOperator } from './grid-operators.js';
+import { ROWS, spellings } from './options.js';
 
 /**
  * The one typed configuration the bridge runs on, whatever it came from (flags, environment, options file, the
@@ -98,4 +99,14 @@ export type BridgeConfig = {
  */
 export function describeConfig(config: BridgeConfig): string {
   return ROWS.flatMap(([, row]) => row.summary?.(config) ?? []).join(', ');
+}
+
+/**
+ * What the grid operator's preset says the user should know at start: its meters sign their telegrams and no
+ * authentication key was given, so they are decrypted but their tag is not checked.
+ */
+export function operatorAdvice(config: BridgeConfig): string | undefined {
+  const preset = config.meter.operator === undefined ? undefined : gridOperator(config.meter.operator);
+  if (preset === undefined || !preset.authKey || config.authKey !== undefined) return undefined;
+  return `${preset.name} sends an authentication key too (${preset.keySource}): without it (${spellings('auth_key')}) its telegrams are decrypted but their authentication tag is not checked`;
 }

@@ -110,7 +110,7 @@ export const GRID_OPERATORS = [
     layout: 'netz-burgenland-e450',
     authKey: true,
     keySource:
-      'ask Netz Burgenland to switch the customer interface on; they send two keys, the encryption key (key) and the authentication key (auth_key), and both are needed',
+      'ask Netz Burgenland to switch the customer interface on; they send two keys, the encryption key (key) and the authentication key (auth_key)',
     sources: [
       'https://www.netzburgenland.at/fileadmin/user_upload/Netz_Burgenland_Beschreibung_Endkundenschnittstelle_02.pdf (named in github:aburgr/smartmeter-reader issue #2; not readable here)',
       'github:UtilitechAS/amsreader-firmware issue #501 and test/payloads/landis-gyr/README.md (E450 on the M-Bus socket, HDLC, SC 0x30, both keys; vectors 13-14)',

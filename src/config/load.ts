@@ -75,15 +75,18 @@ function value<F extends Field>(raw: Raw, field: F): Value<F> {
 const flag = (field: Field): string => `--${(OPTIONS[field] as OptionRow<unknown>).flags?.[0]}`;
 
 function build(raw: Raw): BridgeConfig {
+  const preset = buildPreset(raw);
   if (raw.key === undefined)
-    fail('key', `missing — set ${spellings('key')} to the 32 hex digits your grid operator sent`);
+    fail(
+      'key',
+      `missing — set ${spellings('key')} to the 32 hex digits your grid operator sent${preset === undefined ? '' : ` (${preset.name}: ${preset.keySource})`}`,
+    );
   const key = parseKey(raw.key.value, raw.key.from);
   const authKey = raw.auth_key === undefined ? undefined : parseKey(raw.auth_key.value, raw.auth_key.from);
   const topicPrefix = value(raw, 'topic_prefix');
   const discoveryPrefix = value(raw, 'discovery_prefix');
   if (discoveryPrefix === topicPrefix)
     fail(raw.discovery_prefix ?? 'discovery prefix', 'must differ from the topic prefix');
-  const preset = buildPreset(raw);
   return {
     source: buildSource(raw, preset),
     key,

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { describeConfig } from '../../src/config/config.js';
+import { describeConfig, operatorAdvice } from '../../src/config/config.js';
 import {
   describeSerial,
   GRID_OPERATORS,
@@ -197,5 +197,31 @@ describe('the preset table', () => {
       ['wiener-netze', 'wiener-netze'],
       ['netz-burgenland', 'netz-burgenland-e450'],
     ]);
+  });
+});
+
+describe('grid operator presets: words for the user', () => {
+  it('a missing key says where this operator hands it out', () => {
+    const message = problem(loadConfig({ argv: ['--operator', 'energienetze-steiermark'], env: {} }));
+    assert.match(
+      message,
+      /^key: missing — set --key, SERIAL_KEY or the add-on's key option to the 32 hex digits/,
+    );
+    assert.match(
+      message,
+      /\(Energienetze Steiermark: Serviceportal \(portal\.e-netze\.at\).*GLOBAL AUTHENTICATION KEY/,
+    );
+    assert.doesNotMatch(problem(loadConfig({ argv: [], env: {} })), /\(/);
+  });
+
+  it('an operator that signs its telegrams, without an auth key, gets a word at start; with one, or another operator, none', () => {
+    const advice = operatorAdvice(ok(load(['--operator', 'netz-burgenland'])));
+    assert.match(
+      advice ?? '',
+      /^Netz Burgenland sends an authentication key too \(.*\): without it \(--auth-key, AUTH_KEY or the add-on's auth_key option\) its telegrams are decrypted but their authentication tag is not checked$/,
+    );
+    assert.equal(operatorAdvice(ok(load(['--operator', 'netz-burgenland', '--auth-key', KEY]))), undefined);
+    assert.equal(operatorAdvice(ok(load(['--operator', 'wiener-netze']))), undefined);
+    assert.equal(operatorAdvice(ok(load([]))), undefined);
   });
 });
