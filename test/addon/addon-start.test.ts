@@ -257,6 +257,14 @@ describe('add-on start-up', () => {
     );
   });
 
+  it('with a mistyped grid_operator: one clear log line naming the option and the operator meant, non-zero exit', async () => {
+    mqttServiceAnswer = mosquittoService();
+    await endsWithOneError(
+      await startAddon({ device: pty.adapterPath, key: KEY, grid_operator: 'wienernetze' }),
+      /configuration: option grid_operator: unknown grid operator "wienernetze"; did you mean wiener-netze\?/,
+    );
+  });
+
   it('with a device that does not exist: one clear log line, non-zero exit', async () => {
     mqttServiceAnswer = mosquittoService();
     await endsWithOneError(
