@@ -2,6 +2,7 @@ import { Bridge } from '../bridge/bridge.js';
 import { type Delivery, NO_DELIVERY } from '../bridge/delivery.js';
 import { emptyStats, type PipelineStats } from '../bridge/pipeline-stats.js';
 import type { BridgeConfig } from '../config/config.js';
+import { lineAdvice } from '../config/line-advice.js';
 import { type Logger, reportingErrors } from '../log.js';
 import type { MqttSink } from '../mqtt/mqtt-sink.js';
 import { parseDsn, SentryReporter } from '../sinks/sentry.js';
@@ -73,7 +74,11 @@ async function build(
   options: AppOptions,
 ): Promise<{ bridge: Bridge; mqtt: MqttSink; components: Component[] }> {
   const bridge = new Bridge(
-    { keys: { encryptionKey: config.key, authenticationKey: config.authKey }, logConsole: config.logConsole },
+    {
+      keys: { encryptionKey: config.key, authenticationKey: config.authKey },
+      logConsole: config.logConsole,
+      lineAdvice: lineAdvice(config),
+    },
     { source: observed(await createSource(config.source, log), options.onSourceEvent), log },
   );
   const components: Component[] = [];

@@ -6,6 +6,7 @@ import type { Telegram } from '../meter/meter-model.js';
 import { ReadingGuard } from '../meter/reading-guard.js';
 import type { ValueKey } from '../meter/value-keys.js';
 import type { ByteSource, SourceEvent } from '../source/byte-source.js';
+import { INTERFACES_ADVICE, type LineAdvice } from './line-advice.js';
 import { emptyStats, type PipelineStats } from './pipeline-stats.js';
 import { RejectionLog } from './rejection-log.js';
 
@@ -18,6 +19,8 @@ export type BridgeOptions = {
   readonly keys: DlmsKeys;
   /** The old `--log_console`: every telegram's values in the log. */
   readonly logConsole: boolean;
+  /** What to check when bytes arrive but no frame (line-advice.ts); the interfaces in general when absent. */
+  readonly lineAdvice?: LineAdvice | undefined;
 };
 
 export type BridgeDeps = {
@@ -58,6 +61,7 @@ export type BridgeListener = {
 
 export class Bridge {
   readonly stats: PipelineStats = emptyStats();
+  readonly lineAdvice: LineAdvice;
   private readonly decoder: TelegramDecoder;
   private readonly guard = new ReadingGuard();
   private readonly rejections: RejectionLog;
@@ -71,6 +75,7 @@ export class Bridge {
     private readonly deps: BridgeDeps,
   ) {
     this.decoder = new TelegramDecoder(options.keys);
+    this.lineAdvice = options.lineAdvice ?? INTERFACES_ADVICE;
     this.now = deps.now ?? Date.now;
     this.rejections = new RejectionLog(deps.log.child('decode'), this.now);
   }

@@ -1,4 +1,5 @@
 import type { ErrorCode } from '../errors.js';
+import { INTERFACES_ADVICE, type LineAdvice } from './line-advice.js';
 
 /** What the pipeline has seen, stage by stage: for the diagnostics entities, the log hints and the web page. */
 export type PipelineStats = {
@@ -39,12 +40,12 @@ export function emptyStats(): PipelineStats {
  * hour goes wrong are no bytes (wiring, adapter), bytes but no frames (parity, baud) and frames that do
  * not decode (key).
  */
-export function staleHint(stats: PipelineStats): string {
+export function staleHint(stats: PipelineStats, advice: LineAdvice = INTERFACES_ADVICE): string {
   if (stats.bytesReceived === 0) {
     return 'no bytes arrive from the meter: check the adapter, the device path and the RJ12 cable (pins 3 and 4 of the customer interface)';
   }
   if (stats.framesValid === 0) {
-    return 'bytes arrive but no valid M-Bus frame: check the serial settings (2400 baud, 8E1: parity even) and the M-Bus adapter';
+    return `bytes arrive but no valid frame: ${advice.en}`;
   }
   const last = stats.lastError;
   if (last !== undefined) return `frames arrive but do not decode: ${last.code}: ${last.message}`;

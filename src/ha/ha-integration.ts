@@ -258,7 +258,7 @@ export class HaIntegration {
     if (problem !== undefined && problem !== this.notified) {
       await callService(connection, 'persistent_notification', 'create', {
         notification_id: NOTIFICATION_ID,
-        ...problemNotification(problem),
+        ...problemNotification(problem, this.bridge.lineAdvice),
       });
       this.log.info(`Home Assistant notification: ${problem}`);
       this.notified = problem;

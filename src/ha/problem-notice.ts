@@ -1,3 +1,4 @@
+import { INTERFACES_ADVICE, type LineAdvice } from '../bridge/line-advice.js';
 import type { PipelineStats } from '../bridge/pipeline-stats.js';
 
 /**
@@ -32,8 +33,9 @@ const TEXT: Readonly<Record<Problem, { title: string; en: string; de: string }>>
   },
   NO_FRAMES: {
     title: 'Smart meter: unreadable data / unlesbare Daten',
-    en: 'Bytes arrive but no valid M-Bus frame. The meters send 2400 baud 8E1: set "parity" to even.',
-    de: 'Es kommen Bytes an, aber keine gültigen M-Bus-Rahmen. Die Zähler senden mit 2400 Baud 8E1: „parity" auf even stellen.',
+    // Completed by the line advice: what this user's meter sends.
+    en: 'Bytes arrive but no valid frame: ',
+    de: 'Es kommen Bytes an, aber keine gültigen Rahmen: ',
   },
   WRONG_KEY: {
     title: 'Smart meter: wrong key / falscher Schlüssel',
@@ -57,8 +59,14 @@ const TEXT: Readonly<Record<Problem, { title: string; en: string; de: string }>>
   },
 };
 
-export function problemNotification(problem: Problem): { title: string; message: string } {
+export function problemNotification(
+  problem: Problem,
+  advice: LineAdvice = INTERFACES_ADVICE,
+): { title: string; message: string } {
   const text = TEXT[problem];
+  if (problem === 'NO_FRAMES') {
+    return { title: text.title, message: `${text.en}${advice.en}.\n\n${text.de}${advice.de}.` };
+  }
   return { title: text.title, message: `${text.en}\n\n${text.de}` };
 }
 

@@ -272,7 +272,9 @@ export class MqttSink implements Delivery {
     // Once when it starts, then every ten minutes with what has been seen since, not every timeout.
     if (this.staleReportedAt === undefined || now - this.staleReportedAt >= STALE_REPEAT_MS) {
       const seconds = Math.round((now - this.staleSince) / 1000) + this.staleAfterS;
-      this.log.warn(`no valid telegram for ${seconds} s: ${staleHint(this.bridge.stats)}`);
+      this.log.warn(
+        `no valid telegram for ${seconds} s: ${staleHint(this.bridge.stats, this.bridge.lineAdvice)}`,
+      );
       this.staleReportedAt = now;
     }
     this.setAvailable(false);

@@ -1,5 +1,6 @@
 import type { Bridge } from '../bridge/bridge.js';
 import type { Delivery } from '../bridge/delivery.js';
+import type { LineAdvice } from '../bridge/line-advice.js';
 import type { PipelineStats } from '../bridge/pipeline-stats.js';
 import { type TelegramJson, telegramToJson } from '../decoder/telegram-json.js';
 import type { ErrorCode } from '../errors.js';
@@ -63,6 +64,8 @@ export type Snapshot = {
   readonly type: 'snapshot';
   readonly source: string;
   readonly mqttConnected: boolean;
+  /** What to check when bytes arrive but no frame does, in both languages (bridge/line-advice.ts). */
+  readonly lineAdvice: LineAdvice;
   readonly stats: SnapshotStats;
   readonly counts: TelegramCounts;
   readonly telegram: TelegramJson | null;
@@ -167,6 +170,7 @@ export class LiveState {
       type: 'snapshot',
       source: this.bridge.sourceDescription,
       mqttConnected: this.delivery.connected,
+      lineAdvice: this.bridge.lineAdvice,
       stats: { ...this.bridge.stats, telegramsPublished: this.delivery.telegramsPublished },
       counts: this.counts(),
       telegram: this.latestJson(),

@@ -102,7 +102,7 @@ var T = {
   voltage: ["Voltage", "Spannung"], current: ["Current", "Strom"], pf: ["Power factor", "Leistungsfaktor"],
   totalsPending: ["Energy totals appear once the next telegram confirms them.", "Zählerstände erscheinen, sobald das nächste Telegramm sie bestätigt."],
   totalsAsOf: ["Energy totals as of {t}, confirmed by the telegram after it.", "Zählerstände von {t}, bestätigt durch das Telegramm danach."],
-  s1: ["Bytes from the meter", "Bytes vom Zähler"], s2: ["M-Bus frames with valid checksum", "M-Bus-Rahmen mit gültiger Prüfsumme"],
+  s1: ["Bytes from the meter", "Bytes vom Zähler"], s2: ["Frames with valid checksum (M-Bus, HDLC)", "Rahmen mit gültiger Prüfsumme (M-Bus, HDLC)"],
   s3: ["Telegrams reassembled", "Telegramme zusammengesetzt"], s4: ["Decrypted and decoded", "Entschlüsselt und dekodiert"],
   s5: ["Published to MQTT", "An MQTT veröffentlicht"],
   held: ["+ {n} held: a meter's first telegram waits until the next one confirms the meter number (not lost)", "+ {n} zurückgehalten: das erste Telegramm eines Zählers wartet, bis das nächste die Zählernummer bestätigt (nicht verloren)"],
@@ -112,7 +112,7 @@ var T = {
   oHeld: ["held: the meter's first telegram, published from the next one on, which confirms its number", "zurückgehalten: erstes Telegramm des Zählers, veröffentlicht ab dem nächsten, das seine Nummer bestätigt"],
   oTotals: ["energy totals follow with the next telegram", "Zählerstände folgen mit dem nächsten Telegramm"],
   noBytes: ["Nothing arrives: check the adapter, the device and the cable (pins 3 and 4).", "Es kommt nichts an: Adapter, Gerät und Kabel (Pins 3 und 4) prüfen."],
-  noFrames: ["Bytes arrive but no valid frame: check 2400 baud 8E1 (parity even).", "Bytes kommen an, aber kein gültiger Rahmen: 2400 Baud 8E1 (gerade Parität) prüfen."],
+  noFrames: ["Bytes arrive but no valid frame: {t}.", "Bytes kommen an, aber kein gültiger Rahmen: {t}."],
   mqttDown: ["Not connected to the MQTT broker.", "Keine Verbindung zum MQTT-Broker."],
   WRONG_KEY: ["The key does not fit this meter. Copy it again from your grid operator's portal.", "Der Schlüssel passt nicht zu diesem Zähler. Bitte erneut aus dem Portal des Netzbetreibers kopieren."],
   NO_KEY: ["The telegrams are encrypted and no key is set.", "Die Telegramme sind verschlüsselt, aber kein Schlüssel ist eingetragen."],
@@ -256,7 +256,7 @@ function renderSteps(s) {
   if (c.dropped) notes.push(["dropped", t("dropped", c.dropped)]);
   var steps = [
     ["s1", st.bytesReceived, false, st.bytesReceived === 0 ? t("noBytes") : ""],
-    ["s2", st.framesValid, st.bytesReceived > 600 && st.framesValid === 0, st.bytesReceived > 600 && st.framesValid === 0 ? t("noFrames") : ""],
+    ["s2", st.framesValid, st.bytesReceived > 600 && st.framesValid === 0, st.bytesReceived > 600 && st.framesValid === 0 ? t("noFrames", de ? s.lineAdvice.de : s.lineAdvice.en) : ""],
     ["s3", st.telegramsReassembled, false, ""],
     ["s4", c.decoded, false, ""],
     ["s5", c.published, !s.mqttConnected, s.mqttConnected ? "" : t("mqttDown")]

@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, Page, WebSocketRoute } from 'playwright-core';
+import { INTERFACES_ADVICE } from '../../src/bridge/line-advice.js';
 import { emptyStats } from '../../src/bridge/pipeline-stats.js';
 import type { HistoryPoint, Snapshot } from '../../src/web/live-state.js';
 import { HISTORY_MS } from '../../src/web/live-state.js';
@@ -58,6 +59,7 @@ function snapshot(history: readonly HistoryPoint[], now = NOW): Snapshot {
   return {
     type: 'snapshot',
     source: 'simulated',
+    lineAdvice: INTERFACES_ADVICE,
     mqttConnected: true,
     stats: {
       ...emptyStats(),
