@@ -1,4 +1,5 @@
 import { createDecipheriv } from 'node:crypto';
+import { toHex } from '../bytes/hex.js';
 import { MeterError } from '../errors.js';
 import { aesCtr } from './aes-ctr.js';
 import { DLMS_SC_AUTHENTICATION, DLMS_SC_ENCRYPTION } from './apdu-tags.js';
@@ -11,6 +12,11 @@ import type { CipheredApdu } from './glo-ciphering.js';
  * AES-CTR starting at counter block IV ‖ 00000002; Node's GCM `final()` would throw for want of a
  * tag, so CTR is used directly. With a tag (0x30/0x31) and an authentication key, the tag is checked
  * with AAD = security control ‖ authentication key, and nothing is returned unless it verifies.
+ *
+ * A tag without an authentication key is NO_KEY, not a telegram decrypted unchecked: every capture in
+ * test/fixtures/vectors.json whose meter sends a tag (Netz Burgenland's E450, the E450 block-transfer
+ * pushes) was published together with its authentication key, as the operators hand both out; a user
+ * without it has forgotten to enter it, and is told so rather than shown values nothing vouches for.
  */
 
 export type DlmsKeys = {
@@ -51,6 +57,7 @@ export function decryptGloCiphered(apdu: CipheredApdu, keys: DlmsKeys): Decrypte
   const hasTag = (sc & DLMS_SC_AUTHENTICATION) !== 0 && apdu.tag !== undefined;
   const ek = keys.encryptionKey;
   const ak = keys.authenticationKey;
+  if (hasTag && ak === undefined) throw noAuthenticationKey(apdu.systemTitle, sc);
 
   if (!encrypted) {
     if (!hasTag || ek === undefined || ak === undefined) {
@@ -98,4 +105,15 @@ function verifyGcm(key: Uint8Array, apdu: CipheredApdu, aad: Buffer, ciphertext:
     );
   }
   return plaintext;
+}
+
+function noAuthenticationKey(systemTitle: Uint8Array, securityControl: number): MeterError {
+  return new MeterError(
+    'NO_KEY',
+    `This meter (system title ${toHex(systemTitle)}, security control 0x${securityControl.toString(16).padStart(2, '0')}) ` +
+      'also sends an authentication tag, and no authentication key was given. Operators whose meters do so ' +
+      '(e.g. Netz Burgenland) hand out an authentication key (AK, sometimes GAK) together with the encryption ' +
+      "key (EK/GUEK), in the same letter or customer portal: enter it as the add-on's auth_key option, " +
+      '--auth-key HEX, or the AUTH_KEY variable.',
+  );
 }
