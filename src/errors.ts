@@ -51,6 +51,15 @@ export class MeterError extends Error {
   }
 }
 
+/**
+ * The advice of every WRONG_KEY, whichever protocol found it (DLMS, OMS): a user reads the same words
+ * whatever meter they have.
+ */
+export const WRONG_KEY_ADVICE =
+  'Use the key your grid operator issued for exactly this meter (32 hex digits, often called ' +
+  "'Schlüssel' or 'GUEK'); check for swapped or mistyped characters, and ask the operator for the key again " +
+  'if the meter was replaced.';
+
 export function isMeterError(value: unknown): value is MeterError {
   return value instanceof MeterError;
 }

@@ -3,8 +3,9 @@ import { DLMS_DATA_NOTIFICATION, DLMS_GLO_CIPHERING, describeApduTag } from '../
 import { decodeDataNotification } from '../dlms/data-notification.js';
 import { type DlmsKeys, decryptGloCiphered } from '../dlms/decrypt.js';
 import { decodeGeneralGloCiphering } from '../dlms/glo-ciphering.js';
-import { isMeterError, MeterError } from '../errors.js';
+import { type ErrorCode, isMeterError, MeterError, WRONG_KEY_ADVICE } from '../errors.js';
 import { buildTelegram, type Telegram } from '../meter/meter-model.js';
+import { decodeDsmrText, startsLikeDsmr } from './dsmr-decoder.js';
 import type { KeyEvidence } from './key-evidence.js';
 
 /**
@@ -53,6 +54,22 @@ function decodeApduUnchecked(apdu: Uint8Array, keys: DlmsKeys, evidence: KeyEvid
   }
   const ciphered = decodeGeneralGloCiphering(apdu);
   const decrypted = decryptGloCiphered(ciphered, keys);
+  if (startsLikeDsmr(decrypted.plaintext)) {
+    // DSMR text (the T210-D-r's P1 port): its start proves the key, so a failure is damage, told in the
+    // parser's own words (CHECKSUM when its CRC-16 does not match).
+    let telegram: Telegram;
+    try {
+      telegram = decodeDsmrText(decrypted.plaintext, {
+        systemTitle: toHex(ciphered.systemTitle),
+        frameCounter: ciphered.frameCounter,
+      });
+    } catch (error) {
+      if (!isMeterError(error)) throw error;
+      throw damaged(ciphered.systemTitle, ciphered.frameCounter, error, error.code);
+    }
+    if (decrypted.encrypted) evidence?.prove(ciphered.systemTitle);
+    return telegram;
+  }
   let notification: ReturnType<typeof decodeDataNotification>;
   try {
     notification = decodeDataNotification(decrypted.plaintext);
@@ -79,9 +96,14 @@ function decodeApduUnchecked(apdu: Uint8Array, keys: DlmsKeys, evidence: KeyEvid
   return telegram;
 }
 
-function damaged(systemTitle: Uint8Array, frameCounter: number, cause: MeterError): MeterError {
+function damaged(
+  systemTitle: Uint8Array,
+  frameCounter: number,
+  cause: MeterError,
+  code: ErrorCode = 'AXDR_INVALID',
+): MeterError {
   return new MeterError(
-    'AXDR_INVALID',
+    code,
     `The telegram from system title ${toHex(systemTitle)} (frame counter ${frameCounter}) was damaged on the ` +
       `way (${cause.message}); the key fits this meter. One telegram is lost; if this happens often, check ` +
       'the cable and its contacts.',
@@ -93,9 +115,7 @@ function wrongKey(systemTitle: Uint8Array, frameCounter: number): MeterError {
   return new MeterError(
     'WRONG_KEY',
     `The key does not fit this meter: the telegram from system title ${toHex(systemTitle)} ` +
-      `(frame counter ${frameCounter}) decrypted to data that is not a DLMS data-notification. ` +
-      'Use the key your grid operator issued for exactly this meter (32 hex digits, often called ' +
-      "'Schlüssel' or 'GUEK'); check for swapped or mistyped characters, and ask the operator for the key again " +
-      'if the meter was replaced.',
+      `(frame counter ${frameCounter}) decrypted to data that is not a DLMS data-notification (nor DSMR text). ` +
+      WRONG_KEY_ADVICE,
   );
 }

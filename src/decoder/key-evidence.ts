@@ -30,10 +30,30 @@ export class KeyEvidence {
     this.proven.push(Uint8Array.from(systemTitle));
   }
 
-  /** Whether the failed plaintext still says that the key is right. */
+  /** Whether the failed DLMS plaintext still says that the key is right. */
   keyFits(systemTitle: Uint8Array, plaintext: Uint8Array): boolean {
     const lengthByte = plaintext[DATE_TIME_LENGTH_OFFSET];
     if (plaintext[0] === DLMS_DATA_NOTIFICATION && (lengthByte === 0 || lengthByte === 12)) return true;
+    return this.meterProven(systemTitle);
+  }
+
+  /**
+   * The same for an OMS meter, whose 8-byte address stands where a system title would. A mode 5
+   * plaintext's one mark, 2F 2F, is what failed, so only the meter's history can speak for the key: the
+   * data-notification start above would be chance in an OMS plaintext.
+   */
+  forOms(): {
+    prove(address: Uint8Array): void;
+    keyFits(address: Uint8Array, plaintext: Uint8Array): boolean;
+  } {
+    return {
+      prove: (address) => this.prove(address),
+      keyFits: (address) => this.meterProven(address),
+    };
+  }
+
+  /** Whether this key has decoded this meter, and the failures since are few enough to be line noise. */
+  private meterProven(systemTitle: Uint8Array): boolean {
     this.noiseInARow++;
     if (this.noiseInARow >= NOISE_IN_A_ROW) return false;
     return this.proven.some((title) => bytesApart(title, systemTitle) <= MAX_DAMAGED_BYTES);

@@ -2,14 +2,29 @@ import type { FramerEventOf } from '../bytes/framer-event.js';
 import type { MbusFrame } from '../mbus/mbus-frame.js';
 import { MbusFramer } from '../mbus/mbus-framer.js';
 import { type ReassemblyEvent, SegmentReassembler } from '../mbus/segment-reassembler.js';
+import { isOmsFrame } from '../oms/oms-telegram.js';
 import type { DecoderEvent } from './telegram-decoder.js';
-import { WirePath } from './wire-path.js';
+import { type DecodeApdu, WirePath } from './wire-path.js';
 
-/** M-Bus long frames (68 L L 68 … 16) → DLMS transport segments → APDU. */
+/** One whole OMS telegram to its events ('reassembled', then 'telegram' or 'rejected'). */
+export type DecodeOms = (frame: MbusFrame, out: DecoderEvent[]) => void;
+
+/**
+ * M-Bus long frames (68 L L 68 … 16) → DLMS transport segments → APDU. A frame with CI 0x5B is an OMS
+ * telegram (the Siemens AMIS) whole in itself: it goes to its own decoder, past the segment reassembler,
+ * whose CI is a DLMS segment number.
+ */
 export class MbusPath extends WirePath<MbusFrame> {
   readonly framing = 'mbus';
   private readonly framer = new MbusFramer();
   private readonly reassembler = new SegmentReassembler();
+
+  constructor(
+    decode: DecodeApdu,
+    private readonly decodeOms: DecodeOms,
+  ) {
+    super(decode);
+  }
 
   get buffered(): number {
     return this.framer.buffered;
@@ -32,6 +47,10 @@ export class MbusPath extends WirePath<MbusFrame> {
   }
 
   protected reassemble(frame: MbusFrame, out: DecoderEvent[]): void {
+    if (isOmsFrame(frame)) {
+      this.decodeOms(frame, out);
+      return;
+    }
     for (const event of this.reassembler.push(frame)) this.afterReassembler(event, out);
   }
 

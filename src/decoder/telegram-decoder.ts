@@ -1,10 +1,12 @@
 import type { DlmsKeys } from '../dlms/decrypt.js';
 import type { MeterError } from '../errors.js';
+import type { MbusFrame } from '../mbus/mbus-frame.js';
 import type { Telegram } from '../meter/meter-model.js';
 import { decodeApdu } from './apdu-decoder.js';
 import { HdlcPath } from './hdlc-path.js';
 import { KeyEvidence } from './key-evidence.js';
 import { MbusPath } from './mbus-path.js';
+import { decodeOmsTelegram } from './oms-decoder.js';
 import type { Framing, WireFrame, WirePath } from './wire-path.js';
 
 export type { Framing, WireFrame } from './wire-path.js';
@@ -106,6 +108,15 @@ export class TelegramDecoder {
         out.push({ kind: 'rejected', error: error as MeterError });
       }
     };
-    return (framing === 'mbus' ? new MbusPath(decode) : new HdlcPath(decode)) as AnyPath;
+    const decodeOms = (frame: MbusFrame, out: DecoderEvent[]): void => {
+      out.push({ kind: 'reassembled', frames: [frame] });
+      try {
+        const telegram = decodeOmsTelegram(frame, this.keys.encryptionKey, this.evidence);
+        out.push({ kind: 'telegram', telegram, frames: [frame] });
+      } catch (error) {
+        out.push({ kind: 'rejected', error: error as MeterError });
+      }
+    };
+    return (framing === 'mbus' ? new MbusPath(decode, decodeOms) : new HdlcPath(decode)) as AnyPath;
   }
 }

@@ -150,7 +150,7 @@ export function setNetPower(values: TelegramValues): void {
   else values.power = power;
 }
 
-function netPower(
+export function netPower(
   powerIn: number | string | undefined,
   powerOut: number | string | undefined,
 ): number | undefined {

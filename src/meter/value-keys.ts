@@ -96,10 +96,11 @@ export const VALUE_KEY_BY_OBIS: ReadonlyMap<string, ValueKeySpec> = new Map(
  * no scaler/unit at all (the OBIS code's customary base unit).
  */
 export const UNIT_CONVERSIONS: Readonly<Record<string, Readonly<Record<string, number>>>> = {
-  kWh: { Wh: -3, kWh: 0 },
-  kvarh: { varh: -3 },
+  // MWh, kvarh and kvar: DSMR text writes them; a DLMS unit enum has none of the three.
+  kWh: { Wh: -3, kWh: 0, MWh: 3 },
+  kvarh: { varh: -3, kvarh: 0 },
   W: { W: 0, kW: 3 },
-  var: { var: 0 },
+  var: { var: 0, kvar: 3 },
   V: { V: 0 },
   A: { A: 0 },
 };

@@ -1,11 +1,12 @@
 import { toHex } from '../bytes/hex.js';
+import type { LabelledReading } from '../cosem/labelled-reading.js';
 import type { OmsDataRecord, OmsRecords } from './dif-vif.js';
 import { decodeMbusDateTime, formatMbusDateTime } from './mbus-date.js';
 import type { OmsLongHeader } from './oms-header.js';
 
 /**
- * M-Bus records → a reading in the shape of src/meter/meter-model.ts's Telegram: `obis` in the meter's
- * own units (Wh, varh, W, var), `values` in the published units (kWh, kvarh, W, var) under the value keys.
+ * M-Bus records → OBIS-labelled readings in the meter's own units (Wh, varh, W, var), for the meter model
+ * to turn into value keys (src/meter/labelled-readings.ts), as it does for every other protocol.
  *
  * The OBIS code comes from what the record says, not from its position: quantity (energy, reactive
  * energy, power …), direction (VIFE 0x3B/none import, 0x3C export) and tariff (DIFE) give C.D.E, as
@@ -13,22 +14,7 @@ import type { OmsLongHeader } from './oms-header.js';
  * VIFE we do not read get no OBIS code; they are reported under their DIF/VIF bytes (`M-Bus 04 83 FF 04`
  * style, without spaces) so nothing the meter sent is hidden. Manufacturer-specific VIFE need a row in
  * MANUFACTURER_OBIS.
- *
- * This unit sits below src/meter, so the value keys are spelled here; test/unit/oms.test.ts checks each
- * against src/meter/value-keys.ts.
  */
-
-export type OmsValueKey =
-  | 'energy_in'
-  | 'energy_out'
-  | 'reactive_energy_in'
-  | 'reactive_energy_out'
-  | 'power_in'
-  | 'power_out'
-  | 'reactive_power_in'
-  | 'reactive_power_out';
-
-export type OmsRegister = { readonly value: number | string; readonly unit?: string };
 
 export type OmsReading = {
   /** The header's identification number; undefined when the meter sends 00000000 (AMIS does). */
@@ -37,8 +23,8 @@ export type OmsReading = {
   readonly accessNumber: number;
   /** The meter's clock, local time without an offset (the wire has none). */
   readonly time: string | undefined;
-  readonly values: Partial<Record<OmsValueKey, number>>;
-  readonly obis: Readonly<Record<string, OmsRegister>>;
+  /** In record order; the first of two records with one code is the register (later ones are variants). */
+  readonly readings: readonly LabelledReading[];
   /**
    * FNV-1a over the records' DIF/VIF bytes and data lengths: the same for every telegram of one meter, as
    * meter-model.ts's structureOf is for a DLMS push (the guard compares it; a damaged value keeps it).
@@ -47,18 +33,6 @@ export type OmsReading = {
 };
 
 export const OMS_CLOCK_OBIS = '0-0:1.0.0.255';
-
-/** Key, OBIS of the total, OBIS accepted when a meter sends only tariff 1, published exponent from base. */
-const VALUE_KEY_ROWS: readonly (readonly [OmsValueKey, string, string | undefined, number])[] = [
-  ['energy_in', '1-0:1.8.0.255', undefined, -3],
-  ['energy_out', '1-0:2.8.0.255', undefined, -3],
-  ['reactive_energy_in', '1-0:3.8.0.255', '1-0:3.8.1.255', -3],
-  ['reactive_energy_out', '1-0:4.8.0.255', '1-0:4.8.1.255', -3],
-  ['power_in', '1-0:1.7.0.255', undefined, 0],
-  ['power_out', '1-0:2.7.0.255', undefined, 0],
-  ['reactive_power_in', '1-0:3.7.0.255', undefined, 0],
-  ['reactive_power_out', '1-0:4.7.0.255', undefined, 0],
-];
 
 /**
  * Manufacturer-specific VIFE with a published meaning. SAM (Siemens): VIFE FF 04 on an energy record is
@@ -103,7 +77,9 @@ export function scaleBy(raw: number, exponent: number): number {
   return exponent >= 0 ? raw * 10 ** exponent : raw / 10 ** -exponent;
 }
 
-function registerOf(record: OmsDataRecord): OmsRegister | undefined {
+type Register = Omit<LabelledReading, 'obis'>;
+
+function registerOf(record: OmsDataRecord): Register | undefined {
   const info = record.info;
   if (info.quantity === 'date-time' || info.quantity === 'date') {
     const time = decodeMbusDateTime(record.data);
@@ -115,7 +91,11 @@ function registerOf(record: OmsDataRecord): OmsRegister | undefined {
     case 'real': {
       const scaled = scaleBy(value.value, info.exponent);
       if (!Number.isFinite(scaled)) return undefined;
-      return info.unit === undefined ? { value: scaled } : { value: scaled, unit: info.unit };
+      // An integer times a power of ten is exact as such; a real is already what the meter measured.
+      const exact = value.kind === 'integer' ? { mantissa: value.value, exponent: info.exponent } : {};
+      return info.unit === undefined
+        ? { value: scaled, ...exact }
+        : { value: scaled, unit: info.unit, ...exact };
     }
     case 'text':
       return { value: value.text.trim() };
@@ -127,29 +107,22 @@ function registerOf(record: OmsDataRecord): OmsRegister | undefined {
 }
 
 export function omsReading(header: OmsLongHeader, records: OmsRecords): OmsReading {
-  const obis: Record<string, OmsRegister> = {};
+  const readings: LabelledReading[] = [];
+  let time: string | undefined;
   for (const record of records.records) {
     const register = registerOf(record);
     if (register === undefined) continue;
-    const code = obisOf(record, header.manufacturer) ?? `M-Bus ${toHex(record.dibVib)}`;
-    // The first of two records with one code wins: later ones are rarer variants of the same register.
-    obis[code] ??= register;
+    const obis = obisOf(record, header.manufacturer) ?? `M-Bus ${toHex(record.dibVib)}`;
+    if (obis === OMS_CLOCK_OBIS && time === undefined && typeof register.value === 'string')
+      time = register.value;
+    readings.push({ obis, ...register });
   }
-  const values: Partial<Record<OmsValueKey, number>> = {};
-  for (const [key, total, onlyTariff, exponent] of VALUE_KEY_ROWS) {
-    const register = obis[total] ?? (onlyTariff === undefined ? undefined : soleTariff(obis, onlyTariff));
-    if (register !== undefined && typeof register.value === 'number') {
-      values[key] = scaleBy(register.value, exponent);
-    }
-  }
-  const clock = obis[OMS_CLOCK_OBIS]?.value;
   return {
     meterId: /^0+$/.test(header.identification) ? undefined : header.identification,
     manufacturer: header.manufacturer,
     accessNumber: header.accessNumber,
-    time: typeof clock === 'string' ? clock : undefined,
-    values,
-    obis,
+    time,
+    readings,
     structure: structureOf(records),
   };
 }
@@ -164,14 +137,4 @@ function structureOf(records: OmsRecords): number {
     mix(record.data.length);
   }
   return hash >>> 0;
-}
-
-/**
- * AMIS sends reactive energy as tariff 1 only (DIFE 0x10) and no total: a meter with one tariff register
- * of a quantity and no other is counting its total there. With tariff 2 present it is not.
- */
-function soleTariff(obis: Record<string, OmsRegister>, tariffOne: string): OmsRegister | undefined {
-  const prefix = tariffOne.slice(0, tariffOne.lastIndexOf('.', tariffOne.length - 5) + 1);
-  const others = Object.keys(obis).filter((code) => code.startsWith(prefix) && code !== tariffOne);
-  return others.length === 0 ? obis[tariffOne] : undefined;
 }

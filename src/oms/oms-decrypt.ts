@@ -1,5 +1,5 @@
 import { createDecipheriv } from 'node:crypto';
-import { MeterError } from '../errors.js';
+import { MeterError, WRONG_KEY_ADVICE } from '../errors.js';
 import { OMS_BLOCK_LENGTH, OMS_LONG_HEADER_LENGTH, type OmsLongHeader } from './oms-header.js';
 
 /**
@@ -120,8 +120,6 @@ export function omsWrongKey(header: OmsLongHeader): MeterError {
     'WRONG_KEY',
     `The key does not fit this meter: the OMS telegram from meter ${meterName(header)} ` +
       'decrypted to data that is not M-Bus records (they start 2F 2F). ' +
-      'Use the key your grid operator issued for exactly this meter (32 hex digits, often called ' +
-      "'Schlüssel' or 'GUEK'); check for swapped or mistyped characters, and ask the operator for the key again " +
-      'if the meter was replaced.',
+      WRONG_KEY_ADVICE,
   );
 }

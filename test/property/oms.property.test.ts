@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { KeyEvidence } from '../../src/decoder/key-evidence.js';
+import { decodeOmsTelegram } from '../../src/decoder/oms-decoder.js';
 import { AMIS_HEADER, type AmisReadingsInput, encodeAmisFrame } from '../../src/encode/oms-encoder.js';
 import { isMeterError } from '../../src/errors.js';
 import { MbusFramer } from '../../src/mbus/mbus-framer.js';
@@ -110,14 +111,14 @@ describe('OMS properties', () => {
         assert.equal(events.length, 1);
         const event = events[0];
         assert.ok(event?.kind === 'frame');
-        const reading = decodeOmsFrame(event.frame, KEY);
+        const reading = decodeOmsTelegram(event.frame, KEY);
         const t = input.time;
         const two = (n: number): string => n.toString().padStart(2, '0');
         assert.equal(
           reading.time,
           `${t.year}-${two(t.month)}-${two(t.day)}T${two(t.hour)}:${two(t.minute)}:${two(t.second)}`,
         );
-        assert.equal(reading.accessNumber, accessNumber);
+        assert.equal(reading.invokeId, accessNumber);
         const wh = (v: number) => ({ value: v, unit: 'Wh' });
         assert.deepEqual(reading.obis['1-0:1.8.0.255'], wh(input.energyIn));
         assert.deepEqual(reading.obis['1-0:2.8.0.255'], wh(input.energyOut));

@@ -1,13 +1,14 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { decodeDsmrText } from '../../src/decoder/dsmr-decoder.js';
 import { decryptGloCiphered } from '../../src/dlms/decrypt.js';
 import { decodeGeneralGloCiphering } from '../../src/dlms/glo-ciphering.js';
-import { dsmrReadings } from '../../src/dsmr/dsmr-readings.js';
-import { parseDsmrTelegram } from '../../src/dsmr/dsmr-telegram.js';
 import { dsmrTimestamp, encodeDsmrPush, encodeT210dRApdu, fixed } from '../../src/encode/dsmr-encoder.js';
 import type { PushInput } from '../../src/encode/push-layouts.js';
 import { ascii, dsmrFixture } from '../support/dsmr-fixtures.js';
 import { hex } from '../support/vectors.js';
+
+const NO_CONTEXT = { systemTitle: undefined, frameCounter: undefined };
 
 /** The readings of the published T210-D-r telegram (test/fixtures/dsmr), as encoder input. */
 const T210D_R_INPUT: PushInput = {
@@ -58,7 +59,7 @@ describe('DSMR encoder', () => {
       authenticationKey,
     });
     assert.equal(decrypted.authenticated, true);
-    assert.equal(dsmrReadings(parseDsmrTelegram(decrypted.plaintext)).values.energy_in, 6545.766);
+    assert.equal(decodeDsmrText(decrypted.plaintext, NO_CONTEXT).values.energy_in, 6545.766);
   });
 
   it('DSMR 5 layout: decimals, hex equipment id, and a telegram without CRC when asked', () => {
@@ -68,7 +69,7 @@ describe('DSMR encoder', () => {
     assert.match(text, /\r\n1-0:1\.7\.0\(00\.286\*kW\)\r\n/);
     assert.match(text, /\r\n0-0:96\.1\.0\(3235333731303030305F41\)\r\n/);
     assert.ok(text.endsWith('\r\n!\r\n'));
-    assert.equal(dsmrReadings(parseDsmrTelegram(text)).meterId, '253710000_A');
+    assert.equal(decodeDsmrText(ascii(text), NO_CONTEXT).meterId, '253710000_A');
   });
 
   it('timestamps: S in summer, W in winter, nothing else', () => {

@@ -1,12 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { decodeDsmrText } from '../../src/decoder/dsmr-decoder.js';
 import { decryptGloCiphered } from '../../src/dlms/decrypt.js';
 import { decodeGeneralGloCiphering } from '../../src/dlms/glo-ciphering.js';
 import { crc16Arc } from '../../src/dsmr/dsmr-crc.js';
-import { DSMR_VALUE_KEYS, dsmrReadings } from '../../src/dsmr/dsmr-readings.js';
 import { parseDsmrTelegram, parseTimestamp } from '../../src/dsmr/dsmr-telegram.js';
 import { isMeterError } from '../../src/errors.js';
-import { VALUE_KEYS } from '../../src/meter/value-keys.js';
 import { ascii, dsmrFixture } from '../support/dsmr-fixtures.js';
 import { hex } from '../support/vectors.js';
 
@@ -191,25 +190,27 @@ describe('DSMR telegram parser', () => {
   });
 });
 
+/** Through the meter model, as the decoder reads it. */
+const dsmrTelegram = (text: string) =>
+  decodeDsmrText(ascii(text), { systemTitle: undefined, frameCounter: undefined });
+
 describe('DSMR readings', () => {
-  it('the T210-D-r: Wh/W/varh/var become the published kWh/W/kvarh/var, tariffs included', () => {
-    const readings = dsmrReadings(parseDsmrTelegram(T210D_R.text));
+  it('the T210-D-r: Wh/W/varh/var become the published kWh/W/kvarh/var; tariffs under their OBIS codes', () => {
+    const readings = dsmrTelegram(T210D_R.text);
     assert.equal(readings.time, '2022-10-06T15:50:14+02:00');
     assert.equal(readings.meterId, undefined);
     assert.deepEqual(readings.values, {
       energy_in: 6545.766,
-      energy_in_t1: 5017.12,
-      energy_in_t2: 1528.646,
-      power_in: 286,
       energy_out: 0.058,
-      energy_out_t1: 0,
-      energy_out_t2: 0.058,
-      power_out: 0,
       reactive_energy_in: 0.747,
-      reactive_power_in: 0,
       reactive_energy_out: 3897.726,
+      power_in: 286,
+      power_out: 0,
+      power: 286,
+      reactive_power_in: 0,
       reactive_power_out: 166,
     });
+    assert.deepEqual(readings.obis['1-0:1.8.1.255'], { value: 5017120, unit: 'Wh' });
     assert.deepEqual(readings.obis['1-0:1.8.0.255'], { value: 6545766, unit: 'Wh' });
     assert.deepEqual(readings.obis['1-0:3.8.1.255'], { value: 0, unit: 'varh' });
     assert.deepEqual(readings.obis['0-0:1.0.0.255'], { value: '2022-10-06T15:50:14+02:00' });
@@ -217,9 +218,9 @@ describe('DSMR readings', () => {
   });
 
   it('DSMR 5 kWh/kW: the same published units, exactly (0.42 kW is 420 W); hex equipment id decoded', () => {
-    const readings = dsmrReadings(parseDsmrTelegram(ISK5.text));
+    const readings = dsmrTelegram(ISK5.text);
     assert.equal(readings.values.power_in, 420);
-    assert.equal(readings.values.energy_in_t1, 1617.278);
+    assert.deepEqual(readings.obis['1-0:1.8.1.255'], { value: 1617.278, unit: 'kWh' });
     assert.equal(readings.values.voltage_l1, 223.6);
     assert.equal(readings.values.current_l1, 2);
     assert.equal(readings.meterId, 'E0043007424330419');
@@ -227,11 +228,9 @@ describe('DSMR readings', () => {
   });
 
   it('a unit that does not convert, or a missing one, is kept under its OBIS code but given no key', () => {
-    const readings = dsmrReadings(
-      parseDsmrTelegram(
-        withCrc(
-          '/ABC5\r\n\r\n1-0:1.8.0(12*m3)\r\n1-0:1.7.0(1.005)\r\n1-0:13.7.0(0.981)\r\n1-0:2.7.0(1.005*kW)',
-        ),
+    const readings = dsmrTelegram(
+      withCrc(
+        '/ABC5\r\n\r\n1-0:1.8.0(12*m3)\r\n1-0:1.7.0(1.005)\r\n1-0:13.7.0(0.981)\r\n1-0:2.7.0(1.005*kW)',
       ),
     );
     assert.deepEqual(readings.values, { power_factor: 0.981, power_out: 1005 });
@@ -244,26 +243,7 @@ describe('DSMR readings', () => {
       '0-0:96.1.1(4530303433)\r\n0-0:96.1.0(178210128502)',
       '0-0:96.1.0(178210128502)\r\n0-0:96.1.1(4530303433)',
     ]) {
-      assert.equal(dsmrReadings(parseDsmrTelegram(withCrc(`/ABC5\r\n\r\n${body}`))).meterId, '178210128502');
-    }
-  });
-});
-
-describe('DSMR value keys against value-keys.ts', () => {
-  /** Not in value-keys.ts yet: they need a row there (and in design.md) when DSMR is wired in. */
-  const NEW_KEYS = new Set(['energy_in_t1', 'energy_in_t2', 'energy_out_t1', 'energy_out_t2']);
-
-  it('every existing key has the same OBIS code, published unit and kind; only the tariff keys are new', () => {
-    for (const [obis, target] of DSMR_VALUE_KEYS) {
-      const spec = VALUE_KEYS.find((s) => s.key === target.key);
-      if (NEW_KEYS.has(target.key)) {
-        assert.equal(spec, undefined, `${target.key} now exists: drop it from NEW_KEYS`);
-        continue;
-      }
-      assert.ok(spec !== undefined, `${target.key} is not a value key`);
-      assert.equal(spec.obis, obis, target.key);
-      assert.equal(spec.unit, target.unit, target.key);
-      assert.equal(spec.kind, target.kind, target.key);
+      assert.equal(dsmrTelegram(withCrc(`/ABC5\r\n\r\n${body}`)).meterId, '178210128502');
     }
   });
 });

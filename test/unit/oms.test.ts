@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { KeyEvidence } from '../../src/decoder/key-evidence.js';
+import { decodeOmsTelegram } from '../../src/decoder/oms-decoder.js';
 import { AMIS_HEADER, encodeAmisFrame, encodeOmsMode5Frame } from '../../src/encode/oms-encoder.js';
 import { isMeterError } from '../../src/errors.js';
 import { type MbusFrame, mbusChecksum } from '../../src/mbus/mbus-frame.js';
@@ -99,7 +100,7 @@ describe('OMS mode 5: the Siemens AMIS capture (vector 22)', () => {
 
   it("decodes to the source's expected values, in Wh, varh, W and var, and to our value keys", () => {
     const expected = expectedFromVector();
-    const reading = decodeOmsFrame(framed(FRAME), KEY);
+    const reading = decodeOmsTelegram(framed(FRAME), KEY);
     assert.equal(reading.time, '2023-05-11T21:28:14');
     assert.equal(reading.time, expected.time);
     const { ['0-0:1.0.0.255']: clock, ...registers } = reading.obis;
@@ -113,11 +114,13 @@ describe('OMS mode 5: the Siemens AMIS capture (vector 22)', () => {
       reactive_energy_out: 3728.427,
       power_in: 326,
       power_out: 0,
+      // Net power, as the DLMS path derives it from power_in and power_out.
+      power: 326,
       reactive_power_in: 0,
       reactive_power_out: 349,
     });
     assert.equal(reading.meterId, undefined, 'AMIS sends identification 00000000: no meter number');
-    const other = decodeOmsFrame(framed(encodeAmisFrame(SOME_READINGS, KEY)), KEY);
+    const other = decodeOmsTelegram(framed(encodeAmisFrame(SOME_READINGS, KEY)), KEY);
     assert.equal(
       other.structure,
       reading.structure,
@@ -126,7 +129,7 @@ describe('OMS mode 5: the Siemens AMIS capture (vector 22)', () => {
   });
 
   it('names only value keys that src/meter publishes, each in a unit it converts', () => {
-    const reading = decodeOmsFrame(framed(FRAME), KEY);
+    const reading = decodeOmsTelegram(framed(FRAME), KEY);
     for (const key of Object.keys(reading.values)) {
       const spec = VALUE_KEYS.find((s) => s.key === key);
       assert.ok(spec !== undefined, `${key} is a value key`);
@@ -142,7 +145,7 @@ describe('OMS mode 5: the Siemens AMIS capture (vector 22)', () => {
   });
 
   it('the values are plausible for a household meter', () => {
-    const values = decodeOmsFrame(framed(FRAME), KEY).values;
+    const values = decodeOmsTelegram(framed(FRAME), KEY).values;
     // 17.9 MWh of import: a few years of a household; 326 W import at 21:28.
     assert.ok((values.energy_in as number) > 1_000 && (values.energy_in as number) < 1_000_000);
     assert.ok((values.power_in as number) >= 0 && (values.power_in as number) < 50_000);
@@ -309,6 +312,6 @@ describe('OMS encoder', () => {
     // Bit 6 of the seconds byte is set in the capture; what it flags is not published, and we send 0.
     expected[4] = (expected[4] as number) & 0x3f;
     assert.deepEqual(plaintext, expected);
-    assert.deepEqual(decodeOmsFrame(framed(frame), KEY), decodeOmsFrame(framed(FRAME), KEY));
+    assert.deepEqual(decodeOmsTelegram(framed(frame), KEY), decodeOmsTelegram(framed(FRAME), KEY));
   });
 });
