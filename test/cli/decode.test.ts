@@ -115,7 +115,8 @@ describe('smartmeter-bridge decode', () => {
     assert.equal(result.code, 0, result.stderr);
     const [telegram, ...more] = lines(result.stdout);
     assert.equal(more.length, 0);
-    assert.equal((telegram?.['values'] as Record<string, unknown>)['energy_in'], 17931.54);
+    assert.ok(telegram);
+    assert.equal((telegram['values'] as Record<string, unknown>)['energy_in'], 17931.54);
   });
 
   it('decodes an HDLC capture file: the L+G E450 block transfer of vector 18, with its authentication key', async () => {
