@@ -3,6 +3,7 @@ import type { MeterError } from '../errors.js';
 import type { MbusFrame } from '../mbus/mbus-frame.js';
 import type { Telegram } from '../meter/meter-model.js';
 import { decodeApdu } from './apdu-decoder.js';
+import { ApduPath } from './apdu-path.js';
 import { HdlcPath } from './hdlc-path.js';
 import { KeyEvidence } from './key-evidence.js';
 import { MbusPath } from './mbus-path.js';
@@ -15,14 +16,14 @@ export type { Framing, WireFrame } from './wire-path.js';
  * The decoding half of the data flow, bytes → Telegrams: framer → reassembler → decrypt → A-XDR →
  * meter model. It owns no timers, files or sockets; sources push bytes in, sinks take events out.
  *
- * The framing, M-Bus or HDLC, is found from the bytes. Until a framer yields a frame whose checks all
- * pass, the M-Bus path is in use and reports what it discards, exactly as before HDLC was known; the HDLC
- * path reads the same bytes in the shadow and reports nothing. The first checked frame decides, and the
- * other path is dropped: a meter does not change its framing, and scanning every byte twice would cost
- * throughput. A decision is not final, though: a chance frame in line noise, or a read head moved to
- * another interface, would otherwise silence the decoder for good. So after SHADOW_AFTER bytes without a
- * frame from the path in use, a fresh path of the other framing reads along again, and takes over if it
- * finds a frame first.
+ * The framing, M-Bus, HDLC or bare APDUs, is found from the bytes. Until a framer yields a frame whose
+ * checks all pass, the M-Bus path is in use and reports what it discards, exactly as before the others were
+ * known; the HDLC and APDU paths read the same bytes in the shadow and report nothing. The first checked
+ * frame decides, and the other paths are dropped: a meter does not change its framing, and scanning every
+ * byte three times would cost throughput. A decision is not final, though: a chance frame in line noise, or
+ * a read head moved to another interface, would otherwise silence the decoder for good. So after
+ * SHADOW_AFTER bytes without a frame from the path in use, fresh paths of the other framings read along
+ * again, and one takes over if it finds a frame first.
  */
 
 export type DecoderEvent =
@@ -42,28 +43,31 @@ export const SHADOW_AFTER = 4096;
 
 type AnyPath = WirePath<WireFrame>;
 
+const FRAMINGS: readonly Framing[] = ['mbus', 'hdlc', 'apdu'];
+
 export class TelegramDecoder {
   private inUse: AnyPath;
-  private shadow: AnyPath | undefined;
+  /** The other framings, read along while the framing is in doubt, in the order they get a say. */
+  private shadows: AnyPath[];
   private bytesSinceFrame = 0;
   private readonly evidence = new KeyEvidence();
 
   constructor(private readonly keys: DlmsKeys) {
     this.inUse = this.newPath('mbus');
-    this.shadow = this.newPath('hdlc');
+    this.shadows = [this.newPath('hdlc'), this.newPath('apdu')];
   }
 
   /** The framing in use: `undefined` while no frame has decided it. */
   get framing(): Framing | undefined {
-    return this.shadow === undefined ? this.inUse.framing : undefined;
+    return this.shadows.length === 0 ? this.inUse.framing : undefined;
   }
 
   /**
    * Bytes that must still arrive before a push can yield anything (see MbusFramer.awaited); 0 while the
-   * framing is in doubt, when the other framer might find a frame sooner.
+   * framing is in doubt, when another framer might find a frame sooner.
    */
   get awaited(): number {
-    return this.shadow === undefined ? this.inUse.awaited : 0;
+    return this.shadows.length === 0 ? this.inUse.awaited : 0;
   }
 
   push(chunk: Uint8Array): DecoderEvent[] {
@@ -77,22 +81,23 @@ export class TelegramDecoder {
   // One array per push, however many frames and telegrams a chunk holds.
   private feed(chunk: Uint8Array | undefined): DecoderEvent[] {
     const events: DecoderEvent[] = [];
-    const shadow = this.shadow;
-    if (shadow?.push(chunk, events, true) === true) {
-      // The bytes went to the shadow only: the path it replaces ends quietly, as what it held was never a frame.
-      this.inUse = shadow;
-      this.shadow = undefined;
-      this.bytesSinceFrame = 0;
-      return events;
+    for (const shadow of this.shadows) {
+      if (shadow.push(chunk, events, true)) {
+        // The bytes went to the shadow only: the path it replaces ends quietly, as what it held was never a frame.
+        this.inUse = shadow;
+        this.shadows = [];
+        this.bytesSinceFrame = 0;
+        return events;
+      }
     }
     const framed = this.inUse.push(chunk, events);
     if (framed) {
-      this.shadow = undefined;
+      this.shadows = [];
       this.bytesSinceFrame = 0;
     } else if (chunk !== undefined) {
       this.bytesSinceFrame += chunk.length;
-      if (this.shadow === undefined && this.bytesSinceFrame >= SHADOW_AFTER) {
-        this.shadow = this.newPath(this.inUse.framing === 'mbus' ? 'hdlc' : 'mbus');
+      if (this.shadows.length === 0 && this.bytesSinceFrame >= SHADOW_AFTER) {
+        this.shadows = FRAMINGS.filter((f) => f !== this.inUse.framing).map((f) => this.newPath(f));
       }
     }
     return events;
@@ -117,6 +122,16 @@ export class TelegramDecoder {
         out.push({ kind: 'rejected', error: error as MeterError });
       }
     };
-    return (framing === 'mbus' ? new MbusPath(decode, decodeOms) : new HdlcPath(decode)) as AnyPath;
+    if (framing === 'mbus') return new MbusPath(decode, decodeOms) as AnyPath;
+    if (framing === 'hdlc') return new HdlcPath(decode) as AnyPath;
+    const tryApdu = (apdu: Uint8Array, known: boolean): Telegram | MeterError => {
+      try {
+        // Only a meter this path proved may tell KeyEvidence about its failures: a candidate may be noise.
+        return decodeApdu(apdu, this.keys, known ? this.evidence : undefined);
+      } catch (error) {
+        return error as MeterError;
+      }
+    };
+    return new ApduPath(decode, tryApdu) as AnyPath;
   }
 }

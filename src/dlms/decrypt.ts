@@ -57,7 +57,9 @@ export function decryptGloCiphered(apdu: CipheredApdu, keys: DlmsKeys): Decrypte
   const hasTag = (sc & DLMS_SC_AUTHENTICATION) !== 0 && apdu.tag !== undefined;
   const ek = keys.encryptionKey;
   const ak = keys.authenticationKey;
-  if (hasTag && ak === undefined) throw noAuthenticationKey(apdu.systemTitle, sc);
+  if (hasTag && ak === undefined && !(encrypted && ek === undefined)) {
+    throw noAuthenticationKey(apdu.systemTitle, sc);
+  }
 
   if (!encrypted) {
     if (!hasTag || ek === undefined || ak === undefined) {
