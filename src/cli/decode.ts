@@ -1,6 +1,8 @@
 import { createReadStream } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { HexTextDecoder, HexTextError, looksLikeHexText } from '../bytes/hex.js';
+import { decodeApdu } from '../decoder/apdu-decoder.js';
+import { BARE_APDU_MAX_PENDING } from '../decoder/apdu-path.js';
 import { type DecoderEvent, TelegramDecoder } from '../decoder/telegram-decoder.js';
 import { rejectionToJson, telegramToJson } from '../decoder/telegram-json.js';
 import type { DlmsKeys } from '../dlms/decrypt.js';
@@ -11,7 +13,8 @@ import type { CliIo } from './io.js';
 
 export const DECODE_USAGE = `Usage: smartmeter-bridge decode [--key HEX] [--auth-key HEX] [FILE|-]
 
-Decodes captured telegrams, M-Bus or HDLC (the framing is found from the bytes): raw bytes, or hex text
+Decodes captured telegrams, M-Bus, HDLC or bare general-glo-ciphering APDUs (DB 08 …; the framing is
+found from the bytes): raw bytes, or hex text
 (spaces, line breaks and # comments allowed), from FILE or standard input. Prints one JSON object per decoded telegram on stdout and one per
 rejected telegram on stderr ({"code": ..., "message": ...}); when nothing decoded and nothing was
 rejected, one such object on stderr says how far the input got.
@@ -58,7 +61,7 @@ export async function runDecode(args: readonly string[], io: CliIo): Promise<num
   const decoder = new TelegramDecoder(keys);
   let decoded = 0;
   let said = 0;
-  const seen: InputSeen = { bytes: 0, head: [], frames: 0 };
+  const seen: InputSeen = { bytes: 0, head: [], start: [], frames: 0 };
   // One write per stream per decoded chunk, not one per line: a 64 KiB chunk is some two hundred telegrams,
   // and each write to a file or pipe is a system call. Lines still come out in the order they were made.
   const out = new LineBatch(io);
@@ -79,6 +82,9 @@ export async function runDecode(args: readonly string[], io: CliIo): Promise<num
   const push = (bytes: Uint8Array): void => {
     seen.bytes += bytes.length;
     if (seen.head.length < 2) seen.head.push(...bytes.subarray(0, 2 - seen.head.length));
+    if (seen.start.length < BARE_APDU_MAX_PENDING) {
+      seen.start.push(...bytes.subarray(0, BARE_APDU_MAX_PENDING - seen.start.length));
+    }
     emit(decoder.push(bytes));
   };
 
@@ -104,7 +110,7 @@ export async function runDecode(args: readonly string[], io: CliIo): Promise<num
   }
   emit(decoder.end());
   // Every frame ends as a telegram or a rejection; input without one would otherwise end in silence.
-  if (said === 0 && seen.frames === 0) io.stderr(`${JSON.stringify(whyNoFrame(seen))}\n`);
+  if (said === 0 && seen.frames === 0) io.stderr(`${JSON.stringify(whyNoFrame(seen, keys))}\n`);
   return decoded > 0 ? 0 : 1;
 }
 
@@ -141,11 +147,20 @@ class LineBatch {
   }
 }
 
-type InputSeen = { bytes: number; head: number[]; frames: number };
+/** `start`: the first bytes, enough for one whole bare APDU. */
+type InputSeen = { bytes: number; head: number[]; start: number[]; frames: number };
 
-function whyNoFrame(seen: InputSeen): { code: ErrorCode; message: string } {
+function whyNoFrame(seen: InputSeen, keys: DlmsKeys): { code: ErrorCode; message: string } {
   if (seen.bytes === 0) return { code: 'TRUNCATED', message: 'the input is empty' };
   const [first, second = 0] = seen.head;
+  // One bare APDU pasted alone: nothing proved it a frame (no key, a wrong one), so say what decoding it says.
+  if (first === 0xdb && second === 0x08) {
+    try {
+      decodeApdu(Uint8Array.from(seen.start), keys);
+    } catch (error) {
+      if (isMeterError(error)) return rejectionToJson(error) as { code: ErrorCode; message: string };
+    }
+  }
   // HDLC frame format type 3: flag 7E, then A0..AF (the high nibble of the 11-bit length field).
   if (first === 0x7e && second >> 4 === 0xa)
     return {

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { dsmrFixture } from '../support/dsmr-fixtures.js';
 import { concatBytes, framesOf, VECTORS, type Vector } from '../support/vectors.js';
 
 /** `smartmeter-bridge decode` run as users run it: a separate process, stdin or a file, stdout/stderr, exit status. */
@@ -117,6 +118,22 @@ describe('smartmeter-bridge decode', () => {
     assert.equal(more.length, 0);
     assert.ok(telegram);
     assert.equal((telegram['values'] as Record<string, unknown>)['energy_in'], 17931.54);
+  });
+
+  it('a bare APDU pasted as hex (the T210-D-r): decoded with both keys; without the AK, NO_KEY in words', async () => {
+    const t210 = dsmrFixture('t210d-r-energienetze-steiermark');
+    const apdu = t210.apdu_hex as string;
+    const keys = ['--key', t210.key_hex as string, '--auth-key', t210.auth_key_hex as string];
+    const decoded = await run(['decode', ...keys], apdu);
+    assert.equal(decoded.code, 0, decoded.stderr);
+    const [telegram] = lines(decoded.stdout);
+    assert.ok(telegram);
+    assert.equal((telegram['values'] as Record<string, unknown>)['energy_in'], 6545.766);
+    const noAk = await run(['decode', '--key', t210.key_hex as string], apdu);
+    assert.equal(noAk.code, 1);
+    const [rejection] = lines(noAk.stderr);
+    assert.equal(rejection?.['code'], 'NO_KEY');
+    assert.match(String(rejection?.['message']), /authentication key \(AK/);
   });
 
   it('decodes an HDLC capture file: the L+G E450 block transfer of vector 18, with its authentication key', async () => {
