@@ -8,6 +8,7 @@ import {
   hasLlcHeader,
   hdlcAddressLength,
 } from '../hdlc/hdlc-frame.js';
+import { OMS_CI_LONG_HEADER, OMS_LONG_HEADER_LENGTH } from '../oms/oms-header.js';
 
 /**
  * A frame's bytes cut into its protocol layers, for the web page's hex view: which bytes are M-Bus or HDLC,
@@ -28,8 +29,27 @@ export type Layer =
 export type LayerSpan = { readonly layer: Layer; readonly hex: string };
 
 export function frameLayers(raw: Uint8Array): LayerSpan[] {
-  // A checked M-Bus frame starts with 0x68, a checked HDLC frame with its flag.
-  return raw[0] === HDLC_FLAG ? hdlcLayers(raw) : mbusLayers(raw);
+  // A checked M-Bus frame starts with 0x68, a checked HDLC frame with its flag, a bare APDU with its tag.
+  if (raw[0] === HDLC_FLAG) return hdlcLayers(raw);
+  if (raw[0] === DLMS_GLO_CIPHERING) {
+    const spans: LayerSpan[] = [];
+    pushApdu(spans, raw, true);
+    return spans;
+  }
+  return raw[6] === OMS_CI_LONG_HEADER ? omsLayers(raw) : mbusLayers(raw);
+}
+
+/** An OMS frame (CI 0x5B): its 12-byte long header where a DLMS frame has its transport bytes. */
+function omsLayers(raw: Uint8Array): LayerSpan[] {
+  const headerEnd = Math.min(raw.length - 2, 7 + OMS_LONG_HEADER_LENGTH);
+  if (headerEnd < 7) return [{ layer: 'payload', hex: toHex(raw) }];
+  return [
+    { layer: 'mbus-header', hex: toHex(raw.subarray(0, 4)) },
+    { layer: 'mbus-control', hex: toHex(raw.subarray(4, 7)) },
+    { layer: 'transport', hex: toHex(raw.subarray(7, headerEnd)) },
+    { layer: 'payload', hex: toHex(raw.subarray(headerEnd, raw.length - 2)) },
+    { layer: 'mbus-trailer', hex: toHex(raw.subarray(raw.length - 2)) },
+  ];
 }
 
 function mbusLayers(raw: Uint8Array): LayerSpan[] {

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { TelegramDecoder } from '../../src/decoder/telegram-decoder.js';
 import { frameLayers } from '../../src/web/frame-layers.js';
+import { dsmrFixture } from '../support/dsmr-fixtures.js';
 import { concatBytes, framesOf, hex, VECTORS, type Vector } from '../support/vectors.js';
 
 /** The web page's hex view of real frames, as the framers hand them over: every byte shown once, in order. */
@@ -22,6 +23,28 @@ describe('frame layers for the hex view', () => {
       ['mbus-header', 'mbus-control', 'transport', 'glo-header', 'payload', 'mbus-trailer'],
     );
     assert.equal(spans.map((s) => s.hex).join(''), Buffer.from(first).toString('hex').toUpperCase());
+  });
+
+  it('cuts the OMS frame of vector 22 into M-Bus header, control, OMS long header, payload and trailer', () => {
+    const [frame] = checkedFrames(VECTORS[22] as Vector);
+    assert.ok(frame !== undefined);
+    const spans = frameLayers(frame);
+    assert.deepEqual(
+      spans.map((s) => s.layer),
+      ['mbus-header', 'mbus-control', 'transport', 'payload', 'mbus-trailer'],
+    );
+    assert.equal(spans[2]?.hex.length, 24, 'the 12-byte OMS long header');
+    assert.equal(spans.map((s) => s.hex).join(''), Buffer.from(frame).toString('hex').toUpperCase());
+  });
+
+  it('cuts a bare APDU into its ciphering header and payload', () => {
+    const apdu = hex(dsmrFixture('t210d-r-energienetze-steiermark').apdu_hex as string);
+    const spans = frameLayers(apdu);
+    assert.deepEqual(
+      spans.map((s) => s.layer),
+      ['glo-header', 'payload'],
+    );
+    assert.equal(spans.map((s) => s.hex).join(''), Buffer.from(apdu).toString('hex').toUpperCase());
   });
 
   for (const index of [12, 14, 15, 18]) {
