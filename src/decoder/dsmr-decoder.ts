@@ -1,7 +1,9 @@
 import { dsmrReadings } from '../dsmr/dsmr-readings.js';
-import { DSMR_START, parseDsmrTelegram } from '../dsmr/dsmr-telegram.js';
+import { DSMR_START, type DsmrTelegram, parseDsmrTelegram } from '../dsmr/dsmr-telegram.js';
 import { buildTelegramFromReadings } from '../meter/labelled-readings.js';
 import type { Telegram } from '../meter/meter-model.js';
+
+type DsmrContext = { readonly systemTitle: string | undefined; readonly frameCounter: number | undefined };
 
 /**
  * A DSMR/P1 telegram (`/…` to `!CRC`, CRC-16 checked when sent) to a Telegram: src/dsmr reads it into
@@ -9,11 +11,13 @@ import type { Telegram } from '../meter/meter-model.js';
  * general-glo-ciphering APDU (the Sagemcom T210-D-r of Energienetze Steiermark and Stromnetz Graz) or in
  * the clear on a P1 port. Throws only MeterError.
  */
-export function decodeDsmrText(
-  text: Uint8Array,
-  context: { readonly systemTitle: string | undefined; readonly frameCounter: number | undefined },
-): Telegram {
-  const readings = dsmrReadings(parseDsmrTelegram(text));
+export function decodeDsmrText(text: Uint8Array, context: DsmrContext): Telegram {
+  return telegramFromDsmr(parseDsmrTelegram(text), context);
+}
+
+/** The same, for a telegram the stream framer parsed already. */
+export function telegramFromDsmr(telegram: DsmrTelegram, context: DsmrContext): Telegram {
+  const readings = dsmrReadings(telegram);
   return buildTelegramFromReadings({ ...context, structure: readings.structure }, readings.readings);
 }
 

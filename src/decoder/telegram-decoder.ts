@@ -4,6 +4,7 @@ import type { MbusFrame } from '../mbus/mbus-frame.js';
 import type { Telegram } from '../meter/meter-model.js';
 import { decodeApdu } from './apdu-decoder.js';
 import { ApduPath } from './apdu-path.js';
+import { DsmrPath } from './dsmr-path.js';
 import { HdlcPath } from './hdlc-path.js';
 import { KeyEvidence } from './key-evidence.js';
 import { MbusPath } from './mbus-path.js';
@@ -16,11 +17,11 @@ export type { Framing, WireFrame } from './wire-path.js';
  * The decoding half of the data flow, bytes → Telegrams: framer → reassembler → decrypt → A-XDR →
  * meter model. It owns no timers, files or sockets; sources push bytes in, sinks take events out.
  *
- * The framing, M-Bus, HDLC or bare APDUs, is found from the bytes. Until a framer yields a frame whose
- * checks all pass, the M-Bus path is in use and reports what it discards, exactly as before the others were
- * known; the HDLC and APDU paths read the same bytes in the shadow and report nothing. The first checked
- * frame decides, and the other paths are dropped: a meter does not change its framing, and scanning every
- * byte three times would cost throughput. A decision is not final, though: a chance frame in line noise, or
+ * The framing, M-Bus, HDLC, bare APDUs or DSMR text in the clear, is found from the bytes. Until a framer
+ * yields a frame whose checks all pass, the M-Bus path is in use and reports what it discards, exactly as
+ * before the others were known; the other paths read the same bytes in the shadow and report nothing. The
+ * first checked frame decides, and the other paths are dropped: a meter does not change its framing, and
+ * scanning every byte four times would cost throughput. A decision is not final, though: a chance frame in line noise, or
  * a read head moved to another interface, would otherwise silence the decoder for good. So after
  * SHADOW_AFTER bytes without a frame from the path in use, fresh paths of the other framings read along
  * again, and one takes over if it finds a frame first.
@@ -43,7 +44,7 @@ export const SHADOW_AFTER = 4096;
 
 type AnyPath = WirePath<WireFrame>;
 
-const FRAMINGS: readonly Framing[] = ['mbus', 'hdlc', 'apdu'];
+const FRAMINGS: readonly Framing[] = ['mbus', 'hdlc', 'apdu', 'dsmr'];
 
 export class TelegramDecoder {
   private inUse: AnyPath;
@@ -54,7 +55,7 @@ export class TelegramDecoder {
 
   constructor(private readonly keys: DlmsKeys) {
     this.inUse = this.newPath('mbus');
-    this.shadows = [this.newPath('hdlc'), this.newPath('apdu')];
+    this.shadows = FRAMINGS.filter((f) => f !== 'mbus').map((f) => this.newPath(f));
   }
 
   /** The framing in use: `undefined` while no frame has decided it. */
@@ -124,6 +125,7 @@ export class TelegramDecoder {
     };
     if (framing === 'mbus') return new MbusPath(decode, decodeOms) as AnyPath;
     if (framing === 'hdlc') return new HdlcPath(decode) as AnyPath;
+    if (framing === 'dsmr') return new DsmrPath(decode) as AnyPath;
     const tryApdu = (apdu: Uint8Array, known: boolean): Telegram | MeterError => {
       try {
         // Only a meter this path proved may tell KeyEvidence about its failures: a candidate may be noise.

@@ -2,13 +2,14 @@ import type { FramerEventOf } from '../bytes/framer-event.js';
 import type { BareApduFrame } from '../dlms/bare-apdu.js';
 import type { HdlcFrame } from '../hdlc/hdlc-frame.js';
 import type { MbusFrame } from '../mbus/mbus-frame.js';
+import type { DsmrFrame } from './dsmr-path.js';
 import type { DecoderEvent } from './telegram-decoder.js';
 
 /** A checked frame of any framing; consumers that only show or count frames need just `raw`. */
-export type WireFrame = MbusFrame | HdlcFrame | BareApduFrame;
+export type WireFrame = MbusFrame | HdlcFrame | BareApduFrame | DsmrFrame;
 
-/** M-Bus long frames, HDLC frames, or general-glo-ciphering APDUs with no frame around them. */
-export type Framing = 'mbus' | 'hdlc' | 'apdu';
+/** M-Bus long frames, HDLC frames, general-glo-ciphering APDUs with no frame around them, DSMR text. */
+export type Framing = 'mbus' | 'hdlc' | 'apdu' | 'dsmr';
 
 /** A reassembled APDU to its events ('reassembled', then 'telegram' or 'rejected'). */
 export type DecodeApdu = (apdu: Uint8Array, frames: readonly WireFrame[], out: DecoderEvent[]) => void;

@@ -1,5 +1,6 @@
 import { toHex } from '../bytes/hex.js';
 import { DLMS_GLO_CIPHERING } from '../dlms/apdu-tags.js';
+import { DSMR_START } from '../dsmr/dsmr-telegram.js';
 import {
   HDLC_CRC_LENGTH,
   HDLC_FLAG,
@@ -31,6 +32,8 @@ export type LayerSpan = { readonly layer: Layer; readonly hex: string };
 export function frameLayers(raw: Uint8Array): LayerSpan[] {
   // A checked M-Bus frame starts with 0x68, a checked HDLC frame with its flag, a bare APDU with its tag.
   if (raw[0] === HDLC_FLAG) return hdlcLayers(raw);
+  // DSMR text, `/` to `!CRC`: one layer, shown as it is.
+  if (raw[0] === DSMR_START) return [{ layer: 'payload', hex: toHex(raw) }];
   if (raw[0] === DLMS_GLO_CIPHERING) {
     const spans: LayerSpan[] = [];
     pushApdu(spans, raw, true);
