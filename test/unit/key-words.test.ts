@@ -41,7 +41,7 @@ describe('WRONG_KEY in the same words', () => {
     assert.match(oms?.message ?? '', /OMS telegram from meter SAM 00000000/);
   });
 
-  it('the AMIS vector, whole or byte by byte through the decoder, is one telegram', () => {
+  it('the AMIS vector twice, whole or byte by byte through the decoder, is two telegrams', () => {
     const keys = { encryptionKey: hex(AMIS.key_hex as string) };
     const whole = telegrams(run(concatBytes([hex('00E5'), AMIS_FRAME, AMIS_FRAME]), keys));
     const bytewise = telegrams(
@@ -49,11 +49,8 @@ describe('WRONG_KEY in the same words', () => {
     );
     assert.equal(whole.length, 2);
     assert.deepEqual(bytewise, whole);
-    assert.equal(
-      whole[0]?.systemTitle,
-      '4C2D000000000102',
-      'the OMS address: SAM, id 00000000, version, medium',
-    );
+    // The OMS address in IV order: manufacturer SAM (0x4C2D, sent low byte first), id 00000000, version 1, medium 0x0E.
+    assert.equal(whole[0]?.systemTitle, '2D4C00000000010E');
   });
 
   it('after this key decoded the AMIS meter, a damaged first block is a lost telegram, not WRONG_KEY', () => {
