@@ -29,18 +29,16 @@ const dsmrInputArb: fc.Arbitrary<PushInput> = pushInputArb.map((input) => ({
   },
 }));
 
-const apdusArb = fc
-  .array(dsmrInputArb, { minLength: 1, maxLength: 4 })
-  .map((inputs) =>
-    inputs.map((input, n) =>
-      encodeT210dRApdu(input, {
-        systemTitle: TITLE,
-        frameCounter: 1000 + n,
-        encryptionKey: EK,
-        authenticationKey: AK,
-      }),
-    ),
-  );
+const apdusArb = fc.array(dsmrInputArb, { minLength: 1, maxLength: 4 }).map((inputs) =>
+  inputs.map((input, n) =>
+    encodeT210dRApdu(input, {
+      systemTitle: TITLE,
+      frameCounter: 1000 + n,
+      encryptionKey: EK,
+      authenticationKey: AK,
+    }),
+  ),
+);
 
 function run(chunks: readonly Uint8Array[], keys: DlmsKeys = KEYS): DecoderEvent[] {
   const decoder = new TelegramDecoder(keys);
