@@ -1,5 +1,5 @@
 import { type DecoderEvent, TelegramDecoder, type WireFrame } from '../decoder/telegram-decoder.js';
-import type { DlmsKeys } from '../dlms/decrypt.js';
+import { type DlmsKeys, uncheckedTagNotice } from '../dlms/decrypt.js';
 import type { MeterError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { Telegram } from '../meter/meter-model.js';
@@ -69,6 +69,7 @@ export class Bridge {
   private lastKeys: ReadonlySet<ValueKey> = new Set();
   private readonly listeners: BridgeListener[] = [];
   private stopped = false;
+  private toldTagUnchecked = false;
 
   constructor(
     private readonly options: BridgeOptions,
@@ -156,6 +157,10 @@ export class Bridge {
   }
 
   private accept(decoded: Telegram): void {
+    if (decoded.tagUnchecked === true && !this.toldTagUnchecked) {
+      this.toldTagUnchecked = true;
+      this.deps.log.child('decode').warn(uncheckedTagNotice(decoded.systemTitle ?? 'unknown'));
+    }
     const checked = this.guard.check(decoded, this.now());
     if (!checked.ok) {
       this.reject(checked.error);

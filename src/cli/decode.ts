@@ -5,7 +5,7 @@ import { decodeApdu } from '../decoder/apdu-decoder.js';
 import { BARE_APDU_MAX_PENDING } from '../decoder/apdu-path.js';
 import { type DecoderEvent, TelegramDecoder } from '../decoder/telegram-decoder.js';
 import { rejectionToJson, telegramToJson } from '../decoder/telegram-json.js';
-import type { DlmsKeys } from '../dlms/decrypt.js';
+import { type DlmsKeys, uncheckedTagNotice } from '../dlms/decrypt.js';
 import { type ErrorCode, isMeterError, MeterError } from '../errors.js';
 import { parseKey } from '../key.js';
 import { parseCommandArgs } from './args.js';
@@ -16,7 +16,8 @@ export const DECODE_USAGE = `Usage: smartmeter-bridge decode [--key HEX] [--auth
 Decodes captured telegrams, M-Bus, HDLC or bare general-glo-ciphering APDUs (DB 08 …; the framing is
 found from the bytes): raw bytes, or hex text
 (spaces, line breaks and # comments allowed), from FILE or standard input. Prints one JSON object per decoded telegram on stdout and one per
-rejected telegram on stderr ({"code": ..., "message": ...}); when nothing decoded and nothing was
+rejected telegram on stderr ({"code": ..., "message": ...}), and once a {"note": ...} when the meter signs
+its telegrams and no --auth-key was given; when nothing decoded and nothing was
 rejected, one such object on stderr says how far the input got.
 
   --key HEX        the meter's key from the grid operator (32 hex digits); or set SERIAL_KEY
@@ -61,6 +62,7 @@ export async function runDecode(args: readonly string[], io: CliIo): Promise<num
   const decoder = new TelegramDecoder(keys);
   let decoded = 0;
   let said = 0;
+  let toldTagUnchecked = false;
   const seen: InputSeen = { bytes: 0, head: [], start: [], frames: 0 };
   // One write per stream per decoded chunk, not one per line: a 64 KiB chunk is some two hundred telegrams,
   // and each write to a file or pipe is a system call. Lines still come out in the order they were made.
@@ -68,6 +70,10 @@ export async function runDecode(args: readonly string[], io: CliIo): Promise<num
   const emit = (events: readonly DecoderEvent[]): void => {
     for (const event of events) {
       if (event.kind === 'telegram') {
+        if (event.telegram.tagUnchecked === true && !toldTagUnchecked) {
+          toldTagUnchecked = true;
+          out.stderr(JSON.stringify({ note: uncheckedTagNotice(event.telegram.systemTitle ?? 'unknown') }));
+        }
         decoded++;
         out.stdout(JSON.stringify(telegramToJson(event.telegram)));
       } else if (event.kind === 'rejected') {

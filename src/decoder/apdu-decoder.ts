@@ -68,7 +68,7 @@ function decodeApduUnchecked(apdu: Uint8Array, keys: DlmsKeys, evidence: KeyEvid
       throw damaged(ciphered.systemTitle, ciphered.frameCounter, error, error.code);
     }
     if (decrypted.encrypted) evidence?.prove(ciphered.systemTitle);
-    return telegram;
+    return decrypted.tagUnchecked ? { ...telegram, tagUnchecked: true } : telegram;
   }
   let notification: ReturnType<typeof decodeDataNotification>;
   try {
@@ -93,7 +93,7 @@ function decodeApduUnchecked(apdu: Uint8Array, keys: DlmsKeys, evidence: KeyEvid
     notification.body,
   );
   if (decrypted.encrypted) evidence?.prove(ciphered.systemTitle);
-  return telegram;
+  return decrypted.tagUnchecked ? { ...telegram, tagUnchecked: true } : telegram;
 }
 
 function damaged(

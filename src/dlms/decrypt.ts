@@ -1,5 +1,4 @@
 import { createDecipheriv } from 'node:crypto';
-import { toHex } from '../bytes/hex.js';
 import { MeterError } from '../errors.js';
 import { aesCtr } from './aes-ctr.js';
 import { DLMS_SC_AUTHENTICATION, DLMS_SC_ENCRYPTION } from './apdu-tags.js';
@@ -13,10 +12,11 @@ import type { CipheredApdu } from './glo-ciphering.js';
  * tag, so CTR is used directly. With a tag (0x30/0x31) and an authentication key, the tag is checked
  * with AAD = security control ‖ authentication key, and nothing is returned unless it verifies.
  *
- * A tag without an authentication key is NO_KEY, not a telegram decrypted unchecked: every capture in
- * test/fixtures/vectors.json whose meter sends a tag (Netz Burgenland's E450, the E450 block-transfer
- * pushes) was published together with its authentication key, as the operators hand both out; a user
- * without it has forgotten to enter it, and is told so rather than shown values nothing vouches for.
+ * A tag without an authentication key is decrypted unchecked (`tagUnchecked`), as a telegram without a tag
+ * (security control 0x20) always is: the plaintext must then parse, and the key evidence decides between a
+ * wrong key and damage (decoder/key-evidence.ts). Refusing it would vouch for nothing more, and would lock
+ * out the users whose operator hands out only the encryption key although the meter signs (the AM550 frames
+ * of KNG-Kärnten Netz that peers read with one key); the decoder's users are told once that a key is missing.
  */
 
 export type DlmsKeys = {
@@ -28,6 +28,8 @@ export type Decrypted = {
   readonly plaintext: Uint8Array;
   /** True only when a GCM tag was checked: the key is then known to be right. */
   readonly authenticated: boolean;
+  /** The meter sent a tag, and it was not checked for want of an authentication key. */
+  readonly tagUnchecked: boolean;
   readonly encrypted: boolean;
 };
 
@@ -57,16 +59,14 @@ export function decryptGloCiphered(apdu: CipheredApdu, keys: DlmsKeys): Decrypte
   const hasTag = (sc & DLMS_SC_AUTHENTICATION) !== 0 && apdu.tag !== undefined;
   const ek = keys.encryptionKey;
   const ak = keys.authenticationKey;
-  if (hasTag && ak === undefined && !(encrypted && ek === undefined)) {
-    throw noAuthenticationKey(apdu.systemTitle, sc);
-  }
+  const tagUnchecked = hasTag && ak === undefined;
 
   if (!encrypted) {
     if (!hasTag || ek === undefined || ak === undefined) {
-      return { plaintext: apdu.content, authenticated: false, encrypted: false };
+      return { plaintext: apdu.content, authenticated: false, encrypted: false, tagUnchecked };
     }
     verifyGcm(ek, apdu, authData(sc, ak, apdu.content), new Uint8Array(0));
-    return { plaintext: apdu.content, authenticated: true, encrypted: false };
+    return { plaintext: apdu.content, authenticated: true, encrypted: false, tagUnchecked: false };
   }
   if (ek === undefined) {
     throw new MeterError(
@@ -82,12 +82,13 @@ export function decryptGloCiphered(apdu: CipheredApdu, keys: DlmsKeys): Decrypte
     iv[9] = (fc >>> 16) & 0xff;
     iv[10] = (fc >>> 8) & 0xff;
     iv[11] = fc & 0xff;
-    return { plaintext: aesCtr(ek, iv, apdu.content), authenticated: false, encrypted: true };
+    return { plaintext: aesCtr(ek, iv, apdu.content), authenticated: false, encrypted: true, tagUnchecked };
   }
   return {
     plaintext: verifyGcm(ek, apdu, authData(sc, ak), apdu.content),
     authenticated: true,
     encrypted: true,
+    tagUnchecked: false,
   };
 }
 
@@ -109,13 +110,16 @@ function verifyGcm(key: Uint8Array, apdu: CipheredApdu, aad: Buffer, ciphertext:
   return plaintext;
 }
 
-function noAuthenticationKey(systemTitle: Uint8Array, securityControl: number): MeterError {
-  return new MeterError(
-    'NO_KEY',
-    `This meter (system title ${toHex(systemTitle)}, security control 0x${securityControl.toString(16).padStart(2, '0')}) ` +
-      'also sends an authentication tag, and no authentication key was given. Operators whose meters do so ' +
-      '(e.g. Netz Burgenland) hand out an authentication key (AK, sometimes GAK) together with the encryption ' +
-      "key (EK/GUEK), in the same letter or customer portal: enter it as the add-on's auth_key option, " +
-      '--auth-key HEX, or the AUTH_KEY variable.',
+/**
+ * Said once to a user whose meter signs its telegrams while no authentication key is configured: the values
+ * are read, but the one proof a meter offers is left unused.
+ */
+export function uncheckedTagNotice(systemTitle: string): string {
+  return (
+    `This meter (system title ${systemTitle}) signs its telegrams with an authentication tag, and no ` +
+    'authentication key was given: its telegrams are decrypted and checked as unsigned ones are, but the tag ' +
+    'is not verified. Operators whose meters sign (e.g. Netz Burgenland, Energienetze Steiermark) hand out an ' +
+    'authentication key (AK, sometimes GAK) together with the encryption key (EK/GUEK), in the same letter or ' +
+    "customer portal: enter it as the add-on's auth_key option, --auth-key HEX, or the AUTH_KEY variable."
   );
 }

@@ -43,6 +43,8 @@ export type Telegram = {
   readonly obis: Readonly<Record<string, ObisReading>>;
   /** A fingerprint of the push's layout, the same for every push of one meter (layout-fingerprint.ts). */
   readonly structure?: number;
+  /** The meter signed it, and the signature was not checked: no authentication key (dlms/decrypt.ts). */
+  readonly tagUnchecked?: true;
 };
 
 export type NotificationContext = {

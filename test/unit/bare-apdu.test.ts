@@ -104,15 +104,29 @@ describe('bare APDU on the line', () => {
     assert.deepEqual(telegrams(bytewise.events), telegrams(whole.events));
   });
 
-  it('without the authentication key: NO_KEY naming it, from the second push on (the first proves nothing)', () => {
+  it('without the authentication key: every push decoded, each marked as a tag not checked', () => {
     const { events } = decode([concatBytes(pushes(3))], { encryptionKey: EK });
-    assert.equal(telegrams(events).length, 0);
-    const rejected = events.flatMap((e) => (e.kind === 'rejected' ? [e.error] : []));
+    assert.equal(rejections(events).length, 0);
+    const read = telegrams(events);
     assert.deepEqual(
-      rejected.map((e) => e.code),
-      ['NO_KEY', 'NO_KEY'],
+      read.map((t) => t.values),
+      telegrams(decode([concatBytes(pushes(3))], KEYS).events).map((t) => t.values),
     );
-    assert.match(rejected[0]?.message ?? '', /authentication key \(AK/);
+    assert.deepEqual(
+      read.map((t) => t.tagUnchecked),
+      [true, true, true],
+    );
+  });
+
+  it('without the authentication key and with a wrong encryption key: WRONG_KEY, never values', () => {
+    const wrong = Uint8Array.from(EK);
+    wrong[3] = (wrong[3] as number) ^ 0x40;
+    const { events } = decode([concatBytes(pushes(3))], { encryptionKey: wrong });
+    assert.equal(telegrams(events).length, 0);
+    assert.ok(
+      rejections(events).length > 0 && rejections(events).every((c) => c === 'WRONG_KEY'),
+      rejections(events).join(),
+    );
   });
 
   it('with no key at all: NO_KEY for the encryption key', () => {
