@@ -2,7 +2,9 @@ import { Bridge } from '../bridge/bridge.js';
 import { type Delivery, NO_DELIVERY } from '../bridge/delivery.js';
 import { emptyStats, type PipelineStats } from '../bridge/pipeline-stats.js';
 import type { BridgeConfig } from '../config/config.js';
+import type { WireFraming } from '../config/grid-operators.js';
 import { lineAdvice } from '../config/line-advice.js';
+import type { Framing } from '../decoder/telegram-decoder.js';
 import { type Logger, reportingErrors } from '../log.js';
 import type { MqttSink } from '../mqtt/mqtt-sink.js';
 import { parseDsn, SentryReporter } from '../sinks/sentry.js';
@@ -38,6 +40,16 @@ export type App = {
   readonly stats: PipelineStats;
   /** What the MQTT output delivered. */
   readonly delivery: Delivery;
+};
+
+/** The path of the decoder that reads each framing of the operator table: OMS comes in M-Bus long frames. */
+const DECODER_FRAMING: Readonly<Record<WireFraming, Framing>> = {
+  mbus: 'mbus',
+  oms: 'mbus',
+  hdlc: 'hdlc',
+  'hdlc+gbt': 'hdlc',
+  apdu: 'apdu',
+  dsmr: 'dsmr',
 };
 
 export function createApp(config: BridgeConfig, log: Logger, options: AppOptions = {}): App {
@@ -78,6 +90,7 @@ async function build(
       keys: { encryptionKey: config.key, authenticationKey: config.authKey },
       logConsole: config.logConsole,
       lineAdvice: lineAdvice(config),
+      framing: config.meter.framing === undefined ? undefined : DECODER_FRAMING[config.meter.framing],
     },
     { source: observed(await createSource(config.source, log), options.onSourceEvent), log },
   );

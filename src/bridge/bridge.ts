@@ -1,4 +1,9 @@
-import { type DecoderEvent, TelegramDecoder, type WireFrame } from '../decoder/telegram-decoder.js';
+import {
+  type DecoderEvent,
+  type Framing,
+  TelegramDecoder,
+  type WireFrame,
+} from '../decoder/telegram-decoder.js';
 import { type DlmsKeys, uncheckedTagNotice } from '../dlms/decrypt.js';
 import type { MeterError } from '../errors.js';
 import type { Logger } from '../log.js';
@@ -21,6 +26,8 @@ export type BridgeOptions = {
   readonly logConsole: boolean;
   /** What to check when bytes arrive but no frame (line-advice.ts); the interfaces in general when absent. */
   readonly lineAdvice?: LineAdvice | undefined;
+  /** The framing the grid operator's meters send, expected first (the decoder still finds it from the bytes). */
+  readonly framing?: Framing | undefined;
 };
 
 export type BridgeDeps = {
@@ -75,7 +82,7 @@ export class Bridge {
     private readonly options: BridgeOptions,
     private readonly deps: BridgeDeps,
   ) {
-    this.decoder = new TelegramDecoder(options.keys);
+    this.decoder = new TelegramDecoder(options.keys, { framing: options.framing });
     this.lineAdvice = options.lineAdvice ?? INTERFACES_ADVICE;
     this.now = deps.now ?? Date.now;
     this.rejections = new RejectionLog(deps.log.child('decode'), this.now);

@@ -44,6 +44,8 @@ export const SHADOW_AFTER = 4096;
 
 type AnyPath = WirePath<WireFrame>;
 
+export type DecoderOptions = { readonly framing?: Framing | undefined };
+
 const FRAMINGS: readonly Framing[] = ['mbus', 'hdlc', 'apdu', 'dsmr'];
 
 export class TelegramDecoder {
@@ -53,9 +55,18 @@ export class TelegramDecoder {
   private bytesSinceFrame = 0;
   private readonly evidence = new KeyEvidence();
 
-  constructor(private readonly keys: DlmsKeys) {
-    this.inUse = this.newPath('mbus');
-    this.shadows = FRAMINGS.filter((f) => f !== 'mbus').map((f) => this.newPath(f));
+  /**
+   * `options.framing` is the one expected (the grid operator's preset): its path reports what it discards
+   * from the start, and the others read along in the shadow as ever, so a wrong preset costs nothing but
+   * the first report. Without it, M-Bus: what every Kaifa and Sagemcom customer interface sends.
+   */
+  constructor(
+    private readonly keys: DlmsKeys,
+    options: DecoderOptions = {},
+  ) {
+    const expected = options.framing ?? 'mbus';
+    this.inUse = this.newPath(expected);
+    this.shadows = FRAMINGS.filter((f) => f !== expected).map((f) => this.newPath(f));
   }
 
   /** The framing in use: `undefined` while no frame has decided it. */

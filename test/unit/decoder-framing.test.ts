@@ -1,7 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { type DecoderEvent, SHADOW_AFTER, TelegramDecoder } from '../../src/decoder/telegram-decoder.js';
+import {
+  type DecoderEvent,
+  type DecoderOptions,
+  SHADOW_AFTER,
+  TelegramDecoder,
+} from '../../src/decoder/telegram-decoder.js';
 import { telegramToJson } from '../../src/decoder/telegram-json.js';
 import type { DlmsKeys } from '../../src/dlms/decrypt.js';
 import { ERROR_CODES, isMeterError } from '../../src/errors.js';
@@ -31,8 +36,9 @@ function keysOf(v: Vector): DlmsKeys {
 function run(
   keys: DlmsKeys,
   chunks: readonly Uint8Array[],
+  options: DecoderOptions = {},
 ): { events: DecoderEvent[]; decoder: TelegramDecoder } {
-  const decoder = new TelegramDecoder(keys);
+  const decoder = new TelegramDecoder(keys, options);
   const events: DecoderEvent[] = [];
   for (const chunk of chunks) events.push(...decoder.push(chunk));
   events.push(...decoder.end());
@@ -215,5 +221,31 @@ describe('framing detection, chunked', () => {
       }),
       { numRuns: 500 },
     );
+  });
+});
+
+describe('the framing the operator preset expects', () => {
+  const e450 = GBT[0] as Vector;
+  const frames = framesOf(e450);
+  const damaged = Uint8Array.from(frames[0] as Uint8Array);
+  damaged[30] = (damaged[30] as number) ^ 0x01;
+
+  it('reports a damaged first frame of that framing, which M-Bus-first takes for noise; the telegram after is the same', () => {
+    const chunks = [damaged, concatBytes(frames)];
+    const expected = run(keysOf(e450), chunks, { framing: 'hdlc' });
+    const guessed = run(keysOf(e450), chunks);
+    assert.equal(codes(expected.events).length, 1, codes(expected.events).join());
+    assert.deepEqual(codes(guessed.events), []);
+    assert.deepEqual(telegramsJson(expected.events), telegramsJson(guessed.events));
+    assert.equal(telegramsJson(expected.events).length, 1);
+  });
+
+  it('a wrong preset costs nothing but that: an M-Bus meter under an HDLC preset decodes the same', () => {
+    const input = concatBytes(framesOf(MBUS));
+    const keys = { encryptionKey: hex(MBUS.key_hex as string) };
+    const wrong = run(keys, [input], { framing: 'hdlc' });
+    assert.equal(wrong.decoder.framing, 'mbus');
+    assert.deepEqual(telegramsJson(wrong.events), telegramsJson(run(keys, [input]).events));
+    assert.ok(telegramsJson(wrong.events).length > 0);
   });
 });
