@@ -6,6 +6,7 @@ import type { DlmsValue } from '../dlms/axdr.js';
 import { MeterError } from '../errors.js';
 import { FINGERPRINT_START, finishFingerprint, mixRegister } from './layout-fingerprint.js';
 import { type ObisCode, obisCode } from './obis-codes.js';
+import { type PositionalHint, positionalRegisters } from './positional-layouts.js';
 import { BASE_UNIT, UNIT_CONVERSIONS, VALUE_KEYS, type ValueKey, type ValueKeySpec } from './value-keys.js';
 
 /**
@@ -79,14 +80,23 @@ class Walk {
   readonly slots: (number | string | undefined)[] = new Array(SLOT_COUNT).fill(undefined);
 }
 
-export function buildTelegram(context: NotificationContext, body: DlmsValue): Telegram {
+/** `hint`: the operator's positional layout family, for a push list without OBIS codes (positional-layouts.ts). */
+export function buildTelegram(
+  context: NotificationContext,
+  body: DlmsValue,
+  hint?: PositionalHint,
+): Telegram {
   const walk = new Walk();
   if (body.type === 'structure' || body.type === 'array') walkItems(body.items, walk);
   if (walk.registers === 0) {
-    throw new MeterError(
-      'UNSUPPORTED',
-      "the telegram decrypted and decoded, but its push list carries no OBIS codes (a positional layout such as Wiener Netze's is not supported yet)",
-    );
+    const positional = positionalRegisters(body, hint);
+    if (positional === undefined) {
+      throw new MeterError(
+        'UNSUPPORTED',
+        'the telegram decrypted and decoded, but its push list carries no OBIS codes and has none of the positional layouts known (Wiener Netze AM550/E450, Siemens IM350, Netz Burgenland E450)',
+      );
+    }
+    for (const r of positional) addRegister(walk, obisCode(r.obis), r.value, r.scaler, r.unit);
   }
 
   const { obis, slots } = walk;
