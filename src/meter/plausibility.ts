@@ -49,6 +49,10 @@ export const TOTALS: readonly ValueKey[] = [
   'energy_out',
   'reactive_energy_in',
   'reactive_energy_out',
+  'energy_in_t1',
+  'energy_in_t2',
+  'energy_out_t1',
+  'energy_out_t2',
 ];
 
 const TOTAL_KEYS: ReadonlySet<ValueKey> = new Set(TOTALS);

@@ -21,7 +21,11 @@ export type ValueKey =
   | 'current_l3'
   | 'power_factor'
   | 'meter_id'
-  | 'device_name';
+  | 'device_name'
+  | 'energy_in_t1'
+  | 'energy_in_t2'
+  | 'energy_out_t1'
+  | 'energy_out_t2';
 
 export type DeviceClass =
   | 'energy'
@@ -51,7 +55,10 @@ const n = (
   stateClass: 'total_increasing' | 'measurement',
 ): ValueKeySpec => ({ key, obis, unit, deviceClass, stateClass, kind: 'number' });
 
-/** In publishing order. */
+/**
+ * In publishing order. New keys go at the end, so that the order (and with it the JSON, topics and
+ * entities) of those before stays as it was.
+ */
 export const VALUE_KEYS: readonly ValueKeySpec[] = [
   n('energy_in', '1-0:1.8.0.255', 'kWh', 'energy', 'total_increasing'),
   n('energy_out', '1-0:2.8.0.255', 'kWh', 'energy', 'total_increasing'),
@@ -85,6 +92,11 @@ export const VALUE_KEYS: readonly ValueKeySpec[] = [
     stateClass: undefined,
     kind: 'text',
   },
+  // The tariff registers (T1 and T2 of a two-rate tariff) the L+G E450 and the Sagemcom T210-D-r send.
+  n('energy_in_t1', '1-0:1.8.1.255', 'kWh', 'energy', 'total_increasing'),
+  n('energy_in_t2', '1-0:1.8.2.255', 'kWh', 'energy', 'total_increasing'),
+  n('energy_out_t1', '1-0:2.8.1.255', 'kWh', 'energy', 'total_increasing'),
+  n('energy_out_t2', '1-0:2.8.2.255', 'kWh', 'energy', 'total_increasing'),
 ];
 
 export const VALUE_KEY_BY_OBIS: ReadonlyMap<string, ValueKeySpec> = new Map(

@@ -24,6 +24,10 @@ export const VALUE_NAMES: Readonly<Record<ValueKey, { readonly en: string; reado
   power_factor: { en: 'Power factor', de: 'Leistungsfaktor' },
   meter_id: { en: 'Meter number', de: 'Zählernummer' },
   device_name: { en: 'Logical device name', de: 'Logischer Gerätename' },
+  energy_in_t1: { en: 'Energy import tariff 1', de: 'Energie Bezug Tarif 1' },
+  energy_in_t2: { en: 'Energy import tariff 2', de: 'Energie Bezug Tarif 2' },
+  energy_out_t1: { en: 'Energy export tariff 1', de: 'Energie Einspeisung Tarif 1' },
+  energy_out_t2: { en: 'Energy export tariff 2', de: 'Energie Einspeisung Tarif 2' },
 };
 
 /** The languages entity names are published in; Home Assistant's own language picks one (see discoveryLanguage). */

@@ -65,6 +65,10 @@ const PRECISION: Partial<Record<ValueKey, number>> = {
   current_l2: 2,
   current_l3: 2,
   power_factor: 3,
+  energy_in_t1: 3,
+  energy_in_t2: 3,
+  energy_out_t1: 3,
+  energy_out_t2: 3,
 };
 
 /** Rarely wanted in a dashboard: created, but disabled until the user turns them on. */
