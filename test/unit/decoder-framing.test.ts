@@ -94,16 +94,11 @@ describe('HDLC captures through the decoder', () => {
   }
 
   for (const v of POSITIONAL) {
-    it(`${label(v)} decrypts, and its positional layout is UNSUPPORTED (for now)`, () => {
+    it(`${label(v)} decrypts, and its positional layout decodes (values: positional-layouts.test.ts)`, () => {
       const { events, decoder } = run(keysOf(v), [concatBytes(framesOf(v))]);
       assert.equal(decoder.framing, 'hdlc');
-      assert.equal(telegrams(events).length, 0);
-      const rejected = events.flatMap((e) => (e.kind === 'rejected' ? [e.error] : []));
-      assert.deepEqual(
-        rejected.map((e) => e.code),
-        ['UNSUPPORTED'],
-      );
-      assert.match(rejected[0]?.message ?? '', /no OBIS codes/);
+      assert.deepEqual(codes(events), []);
+      assert.equal(telegrams(events).length, 1);
       assert.equal(events.filter((e) => e.kind === 'reassembled').length, 1);
       // Only vector 14's closing flag, which arrived as 0x76 (its HCS and FCS are right), belongs to no frame.
       const discarded = events.flatMap((e) => (e.kind === 'discarded' ? [...e.bytes] : []));

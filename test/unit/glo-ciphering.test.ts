@@ -133,16 +133,11 @@ describe('decryption of the HDLC captures (same ciphering, other framing)', () =
       code: 'NO_KEY',
     });
   });
-  it('a positional push list without OBIS codes (Wiener Netze) is UNSUPPORTED with a reason', () => {
+  it('a positional push list without OBIS codes (Wiener Netze) decodes by its shape', () => {
     const v = VECTORS[14] as Vector;
-    assert.throws(
-      () => decodeApdu(hdlcApdu(v), { encryptionKey: hex(v.key_hex as string) }),
-      (e: MeterError) => {
-        assert.equal(e.code, 'UNSUPPORTED');
-        assert.match(e.message, /no OBIS codes/);
-        return true;
-      },
-    );
+    const telegram = decodeApdu(hdlcApdu(v), { encryptionKey: hex(v.key_hex as string) });
+    assert.equal(telegram.values.energy_in, 137.323);
+    assert.deepEqual(telegram.obis['1-0:1.8.0.255'], { value: 137323, unit: 'Wh' });
   });
 });
 
