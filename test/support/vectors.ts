@@ -20,6 +20,7 @@ export type Vector = {
   frame_counter_hex?: string;
   length_field_hex?: string;
   plaintext_hex?: string;
+  invoke_id_hex?: string;
   expected?: Record<string, string | ExpectedRegister | Record<string, unknown>>;
 };
 
