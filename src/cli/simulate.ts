@@ -1,18 +1,34 @@
 import { createWriteStream } from 'node:fs';
 import { createServer, type Socket } from 'node:net';
 import { waitForSignal } from '../app/signals.js';
-import { PUSH_LAYOUTS, type PushLayout } from '../encode/push-layouts.js';
 import { isMeterError } from '../errors.js';
 import { parseKey } from '../key.js';
 import { MeterSimulator } from '../simulator/meter-simulator.js';
 import { openPtyPair, ptyTarget } from '../simulator/pty-pair.js';
+import {
+  isSimulatorLayout,
+  needsAuthKey,
+  SIMULATOR_LAYOUTS,
+  type SimulatorLayout,
+} from '../simulator/simulator-layouts.js';
 import { parseCommandArgs, UsageError } from './args.js';
 import type { CliIo } from './io.js';
 
-export const SIMULATE_USAGE = `Usage: smartmeter-bridge simulate --key HEX [--layout ksm-west|ksm-west-1phase|evn|t210d]
+export const SIMULATE_USAGE = `Usage: smartmeter-bridge simulate --key HEX [--auth-key HEX] [--layout LAYOUT]
                                  (--pty | --tcp-listen PORT | --out FILE) [--interval SECONDS] [--count N]
 
 A virtual meter writing real encrypted telegrams with plausible, monotonic values:
+  --layout           what the meter sends (default ksm-west):
+                       M-Bus:  ksm-west, ksm-west-1phase (TINETZ, IKB, Salzburg, Vorarlberg: Kaifa MA309),
+                               evn (EVN / Netz NÖ: Kaifa MA309), t210d (Sagemcom T210-D),
+                               amis (Netz OÖ, eww Wels: Siemens AMIS, OMS mode 5)
+                       HDLC:   wiener-netze-am550 (Iskraemeco AM550 / L+G E450 at the IR port),
+                               im350 (Siemens IM350), burgenland-e450 (Netz Burgenland L+G E450),
+                               e450-gbt (L+G E450 with block transfer and tariff registers)
+                       P1:     t210d-r-p1 (Sagemcom T210-D-r: DSMR text in a bare ciphered APDU)
+  --key              the encryption key (32 hex digits)
+  --auth-key         the authentication key, for the meters that send a GCM tag (burgenland-e450,
+                     e450-gbt, t210d-r-p1: required there)
   --pty              makes a pseudo-terminal pair (needs socat) and prints the serial device to open
   --tcp-listen PORT  serves the telegrams on tcp://127.0.0.1:PORT, like ser2net (--host to change)
   --out FILE         appends the raw telegrams to FILE (a capture for decode or --replay)
@@ -21,7 +37,8 @@ A virtual meter writing real encrypted telegrams with plausible, monotonic value
 
 type SimulateArgs = {
   key: Uint8Array;
-  layout: PushLayout;
+  authKey: Uint8Array | undefined;
+  layout: SimulatorLayout;
   intervalMs: number;
   count: number | undefined;
   target: { kind: 'pty' } | { kind: 'tcp'; port: number; host: string } | { kind: 'file'; path: string };
@@ -33,6 +50,7 @@ function parse(args: readonly string[]): SimulateArgs | 'help' {
     args,
     {
       key: { type: 'string' },
+      'auth-key': { type: 'string' },
       layout: { type: 'string', default: 'ksm-west' },
       pty: { type: 'boolean' },
       'tcp-listen': { type: 'string' },
@@ -48,8 +66,14 @@ function parse(args: readonly string[]): SimulateArgs | 'help' {
   if (values.key === undefined)
     throw new Error('--key: the key the simulated meter encrypts with (32 hex digits)');
   const key = parseKey(values.key, '--key');
-  if (!PUSH_LAYOUTS.includes(values.layout as PushLayout))
-    throw new Error(`--layout: one of ${PUSH_LAYOUTS.join(', ')}`);
+  const layout = values.layout;
+  if (!isSimulatorLayout(layout)) throw new Error(`--layout: one of ${SIMULATOR_LAYOUTS.join(', ')}`);
+  const authKey = values['auth-key'] === undefined ? undefined : parseKey(values['auth-key'], '--auth-key');
+  if (authKey === undefined && needsAuthKey(layout)) {
+    throw new Error(
+      `--auth-key: the ${layout} meter sends a GCM tag, so it needs the authentication key (32 hex digits) as well as --key`,
+    );
+  }
   const intervalMs = Number(values.interval) * 1000;
   if (!(intervalMs >= 0 && intervalMs <= 3_600_000))
     throw new Error('--interval: seconds between telegrams, 0 to 3600');
@@ -70,7 +94,7 @@ function parse(args: readonly string[]): SimulateArgs | 'help' {
     target = { kind: 'tcp', port, host: values.host };
   }
   if (intervalMs === 0 && target.kind !== 'file') throw new Error('--interval 0 only makes sense with --out');
-  return { key, layout: values.layout as PushLayout, intervalMs, count, target };
+  return { key, authKey, layout, intervalMs, count, target };
 }
 
 export async function runSimulate(args: readonly string[], io: CliIo): Promise<number> {
@@ -93,6 +117,7 @@ export async function runSimulate(args: readonly string[], io: CliIo): Promise<n
   const simulator = new MeterSimulator({
     layout: parsed.layout,
     key: parsed.key,
+    ...(parsed.authKey === undefined ? {} : { authKey: parsed.authKey }),
     intervalMs: parsed.intervalMs || 5000,
     now: () => new Date(virtualStep === 0 ? Date.now() : clock),
   });

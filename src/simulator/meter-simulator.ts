@@ -1,6 +1,12 @@
 import { randomBytes } from 'node:crypto';
-import { encodeMeterTelegram } from '../encode/meter-telegram.js';
-import type { LocalTime, MeterRegisters, PushLayout } from '../encode/push-layouts.js';
+import type { DsmrExtras } from '../encode/dsmr-encoder.js';
+import type { LocalTime, MeterRegisters } from '../encode/push-layouts.js';
+import {
+  DEFAULT_METER_NUMBERS,
+  DEFAULT_TITLES,
+  encodeSimulatedPush,
+  type SimulatorLayout,
+} from './simulator-layouts.js';
 
 /**
  * A virtual meter: the telegrams a real one would push, encrypted with the given key, with values that
@@ -8,21 +14,16 @@ import type { LocalTime, MeterRegisters, PushLayout } from '../encode/push-layou
  */
 
 export type SimulatorOptions = {
-  readonly layout: PushLayout;
+  readonly layout: SimulatorLayout;
   readonly key: Uint8Array;
+  /** For the layouts whose meters send a GCM tag (simulator-layouts.ts, needsAuthKey). */
+  readonly authKey?: Uint8Array;
   readonly intervalMs: number;
   readonly systemTitle?: Uint8Array;
   readonly meterNumber?: string;
   /** For reproducible runs; Math.random otherwise. */
   readonly random?: () => number;
   readonly now?: () => Date;
-};
-
-const DEFAULT_TITLES: Readonly<Record<PushLayout, string>> = {
-  'ksm-west': '4B464D1020000001',
-  'ksm-west-1phase': '4B464D1010000001',
-  evn: '4B464D6750000001',
-  t210d: '5341475905000001',
 };
 
 export class MeterSimulator {
@@ -34,6 +35,10 @@ export class MeterSimulator {
   private energyOutWh = 3_929_988;
   private reactiveInVarh = 13_445;
   private reactiveOutVarh = 1_313_360;
+  /** The tariff-2 (night, 22:00–06:00) shares of the totals, for the layouts that send tariff registers. */
+  private energyInT2Wh = 814_817;
+  private energyOutT2Wh = 0;
+  private reactivePower = { in: 0, out: 0 };
   private fraction = { in: 0, out: 0 };
   private baseLoadW = 450;
   private readonly random: () => number;
@@ -41,8 +46,7 @@ export class MeterSimulator {
 
   constructor(private readonly options: SimulatorOptions) {
     this.systemTitle = options.systemTitle ?? Buffer.from(DEFAULT_TITLES[options.layout], 'hex');
-    const evn = options.layout === 'evn' || options.layout === 't210d';
-    this.meterNumber = options.meterNumber ?? (evn ? '181220000001' : '1KFM0200000001');
+    this.meterNumber = options.meterNumber ?? DEFAULT_METER_NUMBERS[options.layout];
     this.random = options.random ?? Math.random;
     this.now = options.now ?? (() => new Date());
     // A running meter's counter is far from zero; start somewhere plausible and different per run.
@@ -50,26 +54,37 @@ export class MeterSimulator {
     this.invokeId = this.frameCounter & 0xffff;
   }
 
-  /** The M-Bus frames of the next telegram. */
+  /** The frames of the next telegram (M-Bus or HDLC frames, or the one bare APDU of the T210-D-r). */
   next(): Uint8Array[] {
     const registers = this.step();
     this.frameCounter++;
     this.invokeId++;
-    return encodeMeterTelegram(
-      this.options.layout,
-      {
-        time: localTime(this.now()),
+    return encodeSimulatedPush(this.options.layout, {
+      input: {
+        // A DSMR timestamp knows only CET and CEST: that meter's clock is Austrian whatever this machine's zone.
+        time: this.options.layout === 't210d-r-p1' ? viennaTime(this.now()) : localTime(this.now()),
         meterNumber: this.meterNumber,
         deviceName: `KFM12${this.meterNumber.slice(-11)}`,
         registers,
       },
-      {
-        encryptionKey: this.options.key,
-        systemTitle: this.systemTitle,
-        frameCounter: this.frameCounter,
-        invokeId: this.invokeId,
-      },
-    );
+      extras: this.extras(),
+      encryptionKey: this.options.key,
+      authenticationKey: this.options.authKey,
+      systemTitle: this.systemTitle,
+      frameCounter: this.frameCounter,
+      invokeId: this.invokeId,
+    });
+  }
+
+  private extras(): DsmrExtras {
+    return {
+      energyInT2Wh: this.energyInT2Wh,
+      energyOutT2Wh: this.energyOutT2Wh,
+      reactiveEnergyInT2Varh: 0,
+      reactiveEnergyOutT2Varh: 0,
+      reactivePowerInVar: this.reactivePower.in,
+      reactivePowerOutVar: this.reactivePower.out,
+    };
   }
 
   private step(): MeterRegisters {
@@ -91,6 +106,11 @@ export class MeterSimulator {
     this.fraction.out -= wholeOut;
     this.energyInWh += wholeIn;
     this.energyOutWh += wholeOut;
+    if (hour < 6 || hour >= 22) {
+      this.energyInT2Wh += wholeIn;
+      this.energyOutT2Wh += wholeOut;
+    }
+    this.reactivePower = { in: Math.round(powerIn * 0.1 * r()), out: Math.round(powerOut * 0.05 * r()) };
     if (r() < 0.2) this.reactiveInVarh++;
     if (r() < 0.3) this.reactiveOutVarh++;
     const voltage = (): number => Math.round(2300 + (r() - 0.5) * 60);
@@ -125,4 +145,32 @@ export function localTime(date: Date): LocalTime {
     second: date.getSeconds(),
     utcOffsetMinutes: -date.getTimezoneOffset(),
   };
+}
+
+const VIENNA = new Intl.DateTimeFormat('en-GB', {
+  timeZone: 'Europe/Vienna',
+  hourCycle: 'h23',
+  year: 'numeric',
+  month: 'numeric',
+  day: 'numeric',
+  hour: 'numeric',
+  minute: 'numeric',
+  second: 'numeric',
+});
+
+/** Wall-clock time in Austria (CET/CEST), with its offset. */
+export function viennaTime(date: Date): LocalTime {
+  const part = (type: string): number =>
+    Number(VIENNA.formatToParts(date).find((p) => p.type === type)?.value ?? Number.NaN);
+  const wall = {
+    year: part('year'),
+    month: part('month'),
+    day: part('day'),
+    hour: part('hour'),
+    minute: part('minute'),
+    second: part('second'),
+  };
+  const asUtc = Date.UTC(wall.year, wall.month - 1, wall.day, wall.hour, wall.minute, wall.second);
+  const utcOffsetMinutes = Math.round((asUtc - Math.floor(date.getTime() / 1000) * 1000) / 60_000);
+  return { ...wall, utcOffsetMinutes };
 }
