@@ -1,12 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import { Bridge } from '../bridge/bridge.js';
 import type { MqttConfig } from '../config/config.js';
+import type { HdlcLayout } from '../encode/hdlc-meter-telegram.js';
 import type { PushLayout } from '../encode/push-layouts.js';
 import type { Logger } from '../log.js';
 import type { Telegram } from '../meter/meter-model.js';
 import { startEmbeddedBroker } from '../mqtt/embedded-broker.js';
 import { DEFAULT_TOPIC_PREFIX } from '../mqtt/topics.js';
 import { MeterSimulator } from '../simulator/meter-simulator.js';
+import { needsAuthKey } from '../simulator/simulator-layouts.js';
 import { SimulatorSource } from '../simulator/simulator-source.js';
 import { freeTcpPort } from '../web/free-port.js';
 import { Components } from './component.js';
@@ -18,8 +20,10 @@ import { mqttOutput, reading, webPage } from './components.js';
  * shortcut).
  */
 
+export type DemoLayout = PushLayout | HdlcLayout;
+
 export type DemoOptions = {
-  readonly layout: PushLayout;
+  readonly layout: DemoLayout;
   readonly intervalMs: number;
   /** The broker's port, or the next free one of the ten after it. */
   readonly mqttPort: number;
@@ -40,9 +44,15 @@ export async function startDemo(
 ): Promise<Demo> {
   const broker = await startEmbeddedBroker(options.mqttPort);
   const key = randomBytes(16);
-  const simulator = new MeterSimulator({ layout: options.layout, key, intervalMs: options.intervalMs });
+  const authKey = needsAuthKey(options.layout) ? randomBytes(16) : undefined;
+  const simulator = new MeterSimulator({
+    layout: options.layout,
+    key,
+    ...(authKey === undefined ? {} : { authKey }),
+    intervalMs: options.intervalMs,
+  });
   const bridge = new Bridge(
-    { keys: { encryptionKey: key }, logConsole: false },
+    { keys: { encryptionKey: key, authenticationKey: authKey }, logConsole: false },
     { source: new SimulatorSource(simulator, options.intervalMs), log },
   );
   const mqtt: MqttConfig = {

@@ -1,18 +1,23 @@
-import { startDemo } from '../app/demo.js';
+import { type DemoLayout, startDemo } from '../app/demo.js';
 import { waitForSignal } from '../app/signals.js';
-import { PUSH_LAYOUTS, type PushLayout } from '../encode/push-layouts.js';
+import { HDLC_LAYOUTS } from '../encode/hdlc-meter-telegram.js';
+import { PUSH_LAYOUTS } from '../encode/push-layouts.js';
 import { createLogger } from '../log.js';
 import { parseCommandArgs, UsageError } from './args.js';
 import type { CliIo } from './io.js';
 
-export const DEMO_USAGE = `Usage: smartmeter-bridge demo [--layout ksm-west|ksm-west-1phase|evn|t210d] [--interval SECONDS] [--port N]
+/** The layouts the decoder reads (simulate has more: t210d-r-p1 and amis join once the decoder reads them). */
+const DEMO_LAYOUTS: readonly DemoLayout[] = [...PUSH_LAYOUTS, ...HDLC_LAYOUTS];
+
+export const DEMO_USAGE = `Usage: smartmeter-bridge demo [--layout LAYOUT] [--interval SECONDS] [--port N]
 
 Runs everything with no hardware and nothing installed: a simulated meter sending real encrypted
 telegrams, the bridge decoding them, and an MQTT broker on localhost with Home Assistant discovery.
+--layout is one of ${DEMO_LAYOUTS.join(', ')} (see simulate --help).
 Stop it with Ctrl-C.`;
 
 export async function runDemo(args: readonly string[], io: CliIo): Promise<number> {
-  let layout: PushLayout;
+  let layout: DemoLayout;
   let intervalMs: number;
   let port: number;
   try {
@@ -31,9 +36,9 @@ export async function runDemo(args: readonly string[], io: CliIo): Promise<numbe
       io.stdout(`${DEMO_USAGE}\n`);
       return 0;
     }
-    if (!PUSH_LAYOUTS.includes(values.layout as PushLayout))
-      throw new Error(`--layout: one of ${PUSH_LAYOUTS.join(', ')}`);
-    layout = values.layout as PushLayout;
+    if (!DEMO_LAYOUTS.includes(values.layout as DemoLayout))
+      throw new Error(`--layout: one of ${DEMO_LAYOUTS.join(', ')}`);
+    layout = values.layout as DemoLayout;
     intervalMs = Number(values.interval) * 1000;
     if (!(intervalMs >= 100 && intervalMs <= 3_600_000))
       throw new Error('--interval: seconds between telegrams, 0.1 to 3600');
