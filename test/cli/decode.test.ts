@@ -159,14 +159,19 @@ describe('smartmeter-bridge decode', () => {
     assert.equal((telegram['values'] as Record<string, unknown>)['energy_in'], 4408.736);
   });
 
-  it('an HDLC push whose layout is positional (vector 12) frames, decrypts, and is UNSUPPORTED', async () => {
+  it('an HDLC push whose layout is positional (vector 12, Netz Burgenland E450) decodes, its tag verified', async () => {
     const v = VECTORS[12] as Vector;
     const args = ['decode', '--key', v.key_hex as string, '--auth-key', v.auth_key_hex as string];
     const result = await run(args, v.frames_hex.join('\n'));
-    assert.equal(result.code, 1);
+    assert.equal(result.code, 0, result.stderr);
+    assert.equal(result.stderr, '');
+    const [telegram, ...more] = lines(result.stdout);
+    assert.equal(more.length, 0);
+    assert.equal(telegram?.['meter_id'], '30137181');
+    const values = telegram?.['values'] as Record<string, unknown>;
     assert.deepEqual(
-      lines(result.stderr).map((e) => e['code']),
-      ['UNSUPPORTED'],
+      [values['energy_in'], values['voltage_l1'], values['current_l3']],
+      [31358.606, 236, 0.26],
     );
   });
 
