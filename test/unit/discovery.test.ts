@@ -72,15 +72,15 @@ describe('discovery: the tariff registers', () => {
     for (const key of keys.slice(1)) {
       const component = config.components[key];
       assert.ok(component !== undefined, key);
-      assert.equal(component.device_class, 'energy', key);
-      assert.equal(component.state_class, 'total_increasing', key);
-      assert.equal(component.unit_of_measurement, 'kWh', key);
-      assert.equal(component.suggested_display_precision, 3, key);
-      assert.equal(component.state_topic, `home/smart_meter/${key}`, key);
-      assert.equal(component.unique_id, `smartmeter_lgz1030740710430_${key}`, key);
+      assert.equal(component['device_class'], 'energy', key);
+      assert.equal(component['state_class'], 'total_increasing', key);
+      assert.equal(component['unit_of_measurement'], 'kWh', key);
+      assert.equal(component['suggested_display_precision'], 3, key);
+      assert.equal(component['state_topic'], `home/smart_meter/${key}`, key);
+      assert.equal(component['unique_id'], `smartmeter_lgz1030740710430_${key}`, key);
       assert.equal('enabled_by_default' in component, false, key);
     }
-    assert.equal(config.components.energy_in_t2?.name, 'Energie Bezug Tarif 2');
+    assert.equal(config.components['energy_in_t2']?.['name'], 'Energie Bezug Tarif 2');
     // Publishing order: the existing keys first, so nothing that was there moves.
     assert.deepEqual(Object.keys(config.components).slice(0, keys.length), [...keys]);
     const order = VALUE_KEYS.map((spec) => spec.key);
