@@ -2,13 +2,16 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { TelegramDecoder } from '../../src/decoder/telegram-decoder.js';
+import { AXDR, type DlmsValue } from '../../src/dlms/axdr.js';
 import {
   encodeHdlcMeterTelegram,
   HDLC_LAYOUTS,
   type HdlcLayout,
 } from '../../src/encode/hdlc-meter-telegram.js';
+import { encodePositionalBody } from '../../src/encode/positional-push.js';
 import type { PushInput } from '../../src/encode/push-layouts.js';
-import type { Telegram, TelegramValues } from '../../src/meter/meter-model.js';
+import { isMeterError } from '../../src/errors.js';
+import { buildTelegram, type Telegram, type TelegramValues } from '../../src/meter/meter-model.js';
 import { chunksArb, pushInputArb, split } from '../support/arbitraries.js';
 import { hex } from '../support/vectors.js';
 
@@ -130,4 +133,74 @@ describe('HDLC layouts: encoder → TelegramDecoder round trip', () => {
       );
     });
   }
+});
+
+/** The pieces positional push lists are made of, and some that are not, in any order and number. */
+const itemArb: fc.Arbitrary<DlmsValue> = fc.oneof(
+  fc
+    .integer({ min: 0, max: 0xffff })
+    .map((value): DlmsValue => ({ type: 'integer', tag: AXDR.longUnsigned, value })),
+  fc
+    .integer({ min: 0, max: 0xffffffff })
+    .map((value): DlmsValue => ({ type: 'integer', tag: AXDR.doubleLongUnsigned, value })),
+  fc.uint8Array({ maxLength: 20 }).map((bytes): DlmsValue => ({ type: 'octet-string', bytes })),
+  fc
+    .stringMatching(/^[0-9A-Z]{1,16}$/)
+    .map((t): DlmsValue => ({ type: 'octet-string', bytes: Buffer.from(t, 'latin1') })),
+  fc.constant<DlmsValue>({ type: 'octet-string', bytes: hex('07E50A0D03071E3900FF8880') }),
+  fc.constant<DlmsValue>({ type: 'null' }),
+);
+
+describe('positional shapes on any structure', () => {
+  it('any structure of 8–15 such items gives a telegram or our codes, never an exception', () => {
+    const context = {
+      systemTitle: undefined,
+      frameCounter: undefined,
+      longInvokeIdAndPriority: 1,
+      dateTime: undefined,
+    };
+    fc.assert(
+      fc.property(fc.array(itemArb, { minLength: 8, maxLength: 15 }), (items) => {
+        try {
+          const t = buildTelegram(context, { type: 'structure', items });
+          for (const value of Object.values(t.values)) {
+            assert.ok(typeof value === 'string' || Number.isFinite(value));
+          }
+        } catch (error) {
+          assert.ok(isMeterError(error), String(error));
+        }
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
+  it('real positional shapes with up to three items swapped for others: a telegram or our codes', () => {
+    const context = {
+      systemTitle: undefined,
+      frameCounter: undefined,
+      longInvokeIdAndPriority: 1,
+      dateTime: undefined,
+    };
+    const layout = fc.constantFrom(
+      'wiener-netze-am550' as const,
+      'im350' as const,
+      'burgenland-e450' as const,
+    );
+    const swaps = fc.array(fc.tuple(fc.nat(), itemArb), { maxLength: 3 });
+    fc.assert(
+      fc.property(layout, pushInputArb, swaps, (l, input, edits) => {
+        const body = encodePositionalBody(l, input);
+        const items = [...(body.type === 'structure' ? body.items : [])];
+        for (const [at, item] of edits) items[at % items.length] = item;
+        try {
+          const t = buildTelegram(context, { type: 'structure', items });
+          if (edits.length === 0) assert.equal(t.values.energy_in, input.registers.energyInWh / 1000);
+        } catch (error) {
+          assert.ok(isMeterError(error), String(error));
+          assert.ok(edits.length > 0, 'an unchanged shape decodes');
+        }
+      }),
+      { numRuns: 2000 },
+    );
+  });
 });
