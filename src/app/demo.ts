@@ -1,14 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { Bridge } from '../bridge/bridge.js';
 import type { MqttConfig } from '../config/config.js';
-import type { HdlcLayout } from '../encode/hdlc-meter-telegram.js';
-import type { PushLayout } from '../encode/push-layouts.js';
 import type { Logger } from '../log.js';
 import type { Telegram } from '../meter/meter-model.js';
 import { startEmbeddedBroker } from '../mqtt/embedded-broker.js';
 import { DEFAULT_TOPIC_PREFIX } from '../mqtt/topics.js';
 import { MeterSimulator } from '../simulator/meter-simulator.js';
-import { needsAuthKey } from '../simulator/simulator-layouts.js';
+import { needsAuthKey, type SimulatorLayout } from '../simulator/simulator-layouts.js';
 import { SimulatorSource } from '../simulator/simulator-source.js';
 import { freeTcpPort } from '../web/free-port.js';
 import { Components } from './component.js';
@@ -20,7 +18,8 @@ import { mqttOutput, reading, webPage } from './components.js';
  * shortcut).
  */
 
-export type DemoLayout = PushLayout | HdlcLayout;
+/** Every layout the simulator sends: the decoder reads them all. */
+export type DemoLayout = SimulatorLayout;
 
 export type DemoOptions = {
   readonly layout: DemoLayout;

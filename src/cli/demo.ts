@@ -1,13 +1,11 @@
 import { type DemoLayout, startDemo } from '../app/demo.js';
 import { waitForSignal } from '../app/signals.js';
-import { HDLC_LAYOUTS } from '../encode/hdlc-meter-telegram.js';
-import { PUSH_LAYOUTS } from '../encode/push-layouts.js';
 import { createLogger } from '../log.js';
+import { SIMULATOR_LAYOUTS } from '../simulator/simulator-layouts.js';
 import { parseCommandArgs, UsageError } from './args.js';
 import type { CliIo } from './io.js';
 
-/** The layouts the decoder reads (simulate has more: t210d-r-p1 and amis join once the decoder reads them). */
-const DEMO_LAYOUTS: readonly DemoLayout[] = [...PUSH_LAYOUTS, ...HDLC_LAYOUTS];
+const DEMO_LAYOUTS: readonly DemoLayout[] = SIMULATOR_LAYOUTS;
 
 export const DEMO_USAGE = `Usage: smartmeter-bridge demo [--layout LAYOUT] [--interval SECONDS] [--port N]
 
