@@ -86,6 +86,10 @@ describe('bare APDU on the line', () => {
       power: 286,
       reactive_power_in: 0,
       reactive_power_out: 166,
+      energy_in_t1: 5017.12,
+      energy_in_t2: 1528.646,
+      energy_out_t1: 0,
+      energy_out_t2: 0.058,
     });
     assert.deepEqual(telegram?.obis['1-0:1.8.2.255'], { value: 1528646, unit: 'Wh' });
   });

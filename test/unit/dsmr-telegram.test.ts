@@ -195,7 +195,7 @@ const dsmrTelegram = (text: string) =>
   decodeDsmrText(ascii(text), { systemTitle: undefined, frameCounter: undefined });
 
 describe('DSMR readings', () => {
-  it('the T210-D-r: Wh/W/varh/var become the published kWh/W/kvarh/var; tariffs under their OBIS codes', () => {
+  it('the T210-D-r: Wh/W/varh/var become the published kWh/W/kvarh/var, the tariff registers too', () => {
     const readings = dsmrTelegram(T210D_R.text);
     assert.equal(readings.time, '2022-10-06T15:50:14+02:00');
     assert.equal(readings.meterId, undefined);
@@ -209,6 +209,10 @@ describe('DSMR readings', () => {
       power: 286,
       reactive_power_in: 0,
       reactive_power_out: 166,
+      energy_in_t1: 5017.12,
+      energy_in_t2: 1528.646,
+      energy_out_t1: 0,
+      energy_out_t2: 0.058,
     });
     assert.deepEqual(readings.obis['1-0:1.8.1.255'], { value: 5017120, unit: 'Wh' });
     assert.deepEqual(readings.obis['1-0:1.8.0.255'], { value: 6545766, unit: 'Wh' });
