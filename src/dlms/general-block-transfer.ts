@@ -1,3 +1,4 @@
+import { pooledJoin } from '../bytes/byte-pool.js';
 import { ByteReader } from '../bytes/byte-reader.js';
 import { concatAll } from '../bytes/join.js';
 import { MeterError } from '../errors.js';
@@ -149,7 +150,8 @@ export class GbtReassembler {
     pending.next++;
     if (block.last) {
       this.pending = undefined;
-      events.push({ kind: 'apdu', apdu: concatAll(pending.blocks) });
+      // From the shared pool, as the other reassemblers' APDUs (bytes/byte-pool.ts).
+      events.push({ kind: 'apdu', apdu: pooledJoin(pending.blocks) });
     }
     return events;
   }

@@ -1,3 +1,4 @@
+import { pooledCopy } from '../bytes/byte-pool.js';
 import type { FramerEventOf } from '../bytes/framer-event.js';
 import { concat, copyOf } from '../bytes/join.js';
 import { MeterError } from '../errors.js';
@@ -107,7 +108,9 @@ export class HdlcFramer {
         }
         if (candidate.status === 'frame') {
           flushDiscard(i);
-          const raw = copyOf(data, i, i + candidate.total);
+          // From the shared pool, as the M-Bus framer's frames: a frame copy of its own per frame cost more
+          // than checking it (bytes/byte-pool.ts).
+          const raw = pooledCopy(data, i, i + candidate.total);
           events.push({
             kind: 'frame',
             frame: hdlcFrameFromRaw(raw, candidate.destinationLength, candidate.sourceLength),

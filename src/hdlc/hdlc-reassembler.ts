@@ -1,3 +1,4 @@
+import { pooledJoin } from '../bytes/byte-pool.js';
 import { concatAll } from '../bytes/join.js';
 import { MeterError } from '../errors.js';
 import { HDLC_LLC_LENGTH, type HdlcFrame, hasLlcHeader, hdlcSendSequence } from './hdlc-frame.js';
@@ -156,5 +157,7 @@ function join(pending: Pending): HdlcApdu {
   const parts = pending.frames.map((f, index) =>
     index === 0 && pending.llc ? f.information.subarray(HDLC_LLC_LENGTH) : f.information,
   );
-  return { apdu: concatAll(parts), frames: pending.frames, llc: pending.llc };
+  // A frame is already a copy of its own (the framer's): a one-frame APDU needs no second one.
+  const apdu = parts.length === 1 ? (parts[0] as Uint8Array) : pooledJoin(parts);
+  return { apdu, frames: pending.frames, llc: pending.llc };
 }
