@@ -3,7 +3,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
 import { builtCli, saveFigures } from './measure.js';
-import { BENCH_KEY, writeTelegramFile } from './telegram-file.js';
+import { BENCH_FRAMINGS, BENCH_KEY, type BenchFraming, writeTelegramFile } from './telegram-file.js';
 
 /**
  * Full decode (framer → reassembler → AES → A-XDR → meter model) over a capture file of 10,000
@@ -36,11 +36,29 @@ const RUNS = 7;
 const gc = (globalThis as { gc?: () => void }).gc;
 if (gc === undefined) throw new Error('run with node --expose-gc');
 
-const path = fileURLToPath(new URL('./out/telegrams-10000.bin', import.meta.url));
-const { bytes } = writeTelegramFile(path, TELEGRAMS);
-const file = readFileSync(path);
+type Capture = {
+  framing: BenchFraming;
+  file: Buffer;
+  bytes: number;
+  frames: number;
+  decoder: TelegramDecoder;
+};
+const captures: Capture[] = BENCH_FRAMINGS.map((framing) => {
+  const name = framing === 'mbus' ? '' : `-${framing.replace('+', '-')}`;
+  const path = fileURLToPath(new URL(`./out/telegrams-${TELEGRAMS}${name}.bin`, import.meta.url));
+  const { bytes, frames } = writeTelegramFile(path, TELEGRAMS, framing);
+  // One long-lived decoder per framing, as the bridge has: state must not accumulate across files either.
+  return {
+    framing,
+    file: readFileSync(path),
+    bytes,
+    frames,
+    decoder: new TelegramDecoder({ encryptionKey: BENCH_KEY }),
+  };
+});
+const mbus = captures[0] as Capture;
 
-function decodeFile(decoder: TelegramDecoder): number {
+function decodeFile({ file, decoder }: Capture): number {
   let telegrams = 0;
   for (let offset = 0; offset < file.length; offset += CHUNK) {
     for (const event of decoder.push(file.subarray(offset, offset + CHUNK)))
@@ -49,24 +67,45 @@ function decodeFile(decoder: TelegramDecoder): number {
   return telegrams;
 }
 
-// One long-lived decoder, as the bridge has: state must not accumulate across files either.
-const decoder = new TelegramDecoder({ encryptionKey: BENCH_KEY });
-if (decodeFile(decoder) !== TELEGRAMS) throw new Error('the benchmark file did not decode completely');
+for (const capture of captures)
+  if (decodeFile(capture) !== TELEGRAMS)
+    throw new Error(`the ${capture.framing} benchmark file did not decode completely`);
 
-const rates: number[] = [];
+// The framings take turns within each run, so that another process's load on the shared cores falls on all
+// of them alike and the ratio between them holds.
+const rates = new Map<BenchFraming, number[]>(BENCH_FRAMINGS.map((f) => [f, []]));
 for (let run = 0; run < RUNS; run++) {
-  const start = process.hrtime.bigint();
-  const count = decodeFile(decoder);
-  const seconds = Number(process.hrtime.bigint() - start) / 1e9;
-  rates.push(count / seconds);
+  for (const capture of captures) {
+    const start = process.hrtime.bigint();
+    const count = decodeFile(capture);
+    const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+    rates.get(capture.framing)?.push(count / seconds);
+  }
 }
-rates.sort((a, b) => a - b);
-const median = rates[Math.floor(rates.length / 2)] ?? 0;
+const medianOf = (values: number[]): number => {
+  values.sort((a, b) => a - b);
+  return values[Math.floor(values.length / 2)] ?? 0;
+};
+const perFraming = captures.map((c) => {
+  const runs = rates.get(c.framing) ?? [];
+  return {
+    framing: c.framing,
+    telegrams: TELEGRAMS,
+    bytes: c.bytes,
+    frames: c.frames,
+    perSecond: medianOf(runs),
+    min: runs[0],
+    max: runs.at(-1),
+  };
+});
+const mbusRates = rates.get('mbus') ?? [];
+const median = perFraming[0]?.perSecond ?? 0;
+const decodeMbus = (): number => decodeFile(mbus);
 
 gc();
 const before = process.memoryUsage().heapUsed;
 const ROUNDS = 10;
-for (let round = 0; round < ROUNDS; round++) decodeFile(decoder);
+for (let round = 0; round < ROUNDS; round++) decodeMbus();
 gc();
 const after = process.memoryUsage().heapUsed;
 const growthPer10k = (after - before) / ROUNDS;
@@ -100,10 +139,11 @@ saveFigures(`decode-node${process.versions.node.split('.')[0]}`, {
   inProcess: {
     telegrams: TELEGRAMS,
     perSecond: median,
-    min: rates[0],
-    max: rates.at(-1),
+    min: mbusRates[0],
+    max: mbusRates.at(-1),
     heapGrowthPer10kKiB: growthPer10k / 1024,
   },
+  framings: perFraming,
   cli: {
     telegrams: CLI_TELEGRAMS,
     medianMs: cliMedianMs,
@@ -114,12 +154,10 @@ saveFigures(`decode-node${process.versions.node.split('.')[0]}`, {
 });
 
 const fmt = (n: number): string => Math.round(n).toLocaleString('en-US');
-console.log(
-  `decode: file of ${fmt(TELEGRAMS)} telegrams (${fmt(bytes)} bytes, 4 layouts), ${RUNS} runs, one core`,
-);
-console.log(
-  `decode: in-process throughput median ${fmt(median)} telegrams/s (min ${fmt(rates[0] ?? 0)}, max ${fmt(rates.at(-1) ?? 0)})`,
-);
+for (const p of perFraming)
+  console.log(
+    `decode: ${p.framing}, ${fmt(TELEGRAMS)} telegrams (4 layouts) in ${fmt(p.frames)} frames, ${fmt(p.bytes)} bytes: in-process median ${fmt(p.perSecond)} telegrams/s over ${RUNS} runs (min ${fmt(p.min ?? 0)}, max ${fmt(p.max ?? 0)}), one core`,
+  );
 console.log(
   `decode: heap growth ${(growthPer10k / 1024).toFixed(1)} KiB per 10,000 telegrams over ${fmt(ROUNDS * TELEGRAMS)} telegrams; target none`,
 );
