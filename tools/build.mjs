@@ -4,6 +4,7 @@
 // records, and minified source text, which V8 keeps for every loaded function.
 // Type checking is `npm run typecheck`'s job; esbuild only strips the types.
 import { chmodSync, readFileSync, rmSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { build } from 'esbuild';
 
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
@@ -42,6 +43,30 @@ await build({
           contents:
             "let socks; module.exports = { get SocksClient() { return (socks ??= require('socks')).SocksClient; } };",
           loader: 'js',
+        }));
+      },
+    },
+    {
+      // MQTT.js requires its WebSocket and TLS transports when it connects, whatever the URL, and with them ws,
+      // tls, https and zlib: ~4 MiB resident on Node 22 for a bridge on mqtt://. Each is loaded at its first
+      // use instead (a ws:// or mqtts:// broker URL).
+      name: 'lazy-mqtt-transports',
+      setup(b) {
+        b.onResolve({ filter: /^\.\/(ws|tls)$/ }, (args) =>
+          /[\\/]mqtt[\\/]build[\\/]lib[\\/]connect[\\/]index\.js$/.test(args.importer)
+            ? { path: join(args.resolveDir, `${args.path}.js`), namespace: 'lazy-mqtt-transport' }
+            : undefined,
+        );
+        b.onLoad({ filter: /.*/, namespace: 'lazy-mqtt-transport' }, (args) => ({
+          contents: [
+            `let t; const load = () => (t ??= require(${JSON.stringify(args.path)}));`,
+            'exports.__esModule = true;',
+            ...['default', 'streamBuilder', 'browserStreamBuilder'].map(
+              (name) => `exports.${name} = (...a) => load().${name}(...a);`,
+            ),
+          ].join('\n'),
+          loader: 'js',
+          resolveDir: dirname(args.path),
         }));
       },
     },

@@ -23,7 +23,7 @@ export type HttpRequestOptions = {
  */
 export function httpRequest(url: string | URL, options: HttpRequestOptions): Promise<HttpResponse> {
   const target = typeof url === 'string' ? new URL(url) : url;
-  const client = target.protocol === 'https:' ? https : http;
+  const client = target.protocol === 'https:' ? https() : http;
   const maxBodyBytes = options.maxBodyBytes ?? 1024 * 1024;
   const headers: Record<string, string> = { ...options.headers };
   if (options.body !== undefined) headers['Content-Length'] = String(Buffer.byteLength(options.body));

@@ -9,4 +9,9 @@ import { createRequire } from 'node:module';
 const require = createRequire(import.meta.url);
 
 export const http = require('node:http') as typeof import('node:http');
-export const https = require('node:https') as typeof import('node:https');
+
+/**
+ * node:https at its first use: it loads tls with it, ~2.7 MiB resident on Node 22 (bench/footprint.bench.ts),
+ * which a bridge that speaks plain HTTP to the Supervisor and the web page never needs.
+ */
+export const https = (): typeof import('node:https') => require('node:https') as typeof import('node:https');

@@ -2,7 +2,7 @@ import { createReadStream, existsSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { BlockList, isIP } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { WebSocketServer } from 'ws';
+import type { WebSocketServer } from 'ws';
 import type { Bridge } from '../bridge/bridge.js';
 import { type Delivery, NO_DELIVERY } from '../bridge/delivery.js';
 import type { Logger } from '../log.js';
@@ -51,7 +51,15 @@ export async function startWebServer(
 ): Promise<WebServer> {
   const peers = peerFilter(options.allowedPeers);
   const live = new LiveState(bridge, options.delivery ?? NO_DELIVERY);
-  const sockets = new WebSocketServer({ noServer: true, maxPayload: 1024 });
+  // ws at the first page that opens the live feed, not at start: ws loads https, tls and zlib with it, ~4 MiB
+  // resident on Node 22 that a bridge whose page nobody has open would carry for months.
+  let sockets: WebSocketServer | undefined;
+  let socketsLoading: Promise<WebSocketServer> | undefined;
+  const openSockets = (): Promise<WebSocketServer> =>
+    (socketsLoading ??= import('ws').then(({ WebSocketServer }) => {
+      sockets = new WebSocketServer({ noServer: true, maxPayload: 1024 });
+      return sockets;
+    }));
 
   // A refused peer or page is logged once each (bounded), not once per request.
   const reported = new Set<string>();
@@ -102,23 +110,27 @@ export async function startWebServer(
       socket.destroy();
       return;
     }
-    sockets.handleUpgrade(request, socket, head, (ws) => {
-      ws.send(JSON.stringify(live.snapshot()));
-      ws.on('error', () => ws.terminate());
-      // The server's own close listener, added before this one, has already dropped it from `clients`.
-      ws.on('close', () => {
-        if (sockets.clients.size === 0) stopHeartbeat();
-      });
-      heartbeat ??= setInterval(() => {
-        if (timer === undefined) broadcast();
-      }, HEARTBEAT_MS);
-    });
+    void openSockets().then(
+      (server) =>
+        server.handleUpgrade(request, socket, head, (ws) => {
+          ws.send(JSON.stringify(live.snapshot()));
+          ws.on('error', () => ws.terminate());
+          // The server's own close listener, added before this one, has already dropped it from `clients`.
+          ws.on('close', () => {
+            if (server.clients.size === 0) stopHeartbeat();
+          });
+          heartbeat ??= setInterval(() => {
+            if (timer === undefined) broadcast();
+          }, HEARTBEAT_MS);
+        }),
+      () => socket.destroy(),
+    );
   });
 
   let timer: NodeJS.Timeout | undefined;
   const broadcast = (): void => {
     timer = undefined;
-    if (sockets.clients.size === 0) return;
+    if (sockets === undefined || sockets.clients.size === 0) return;
     const message = JSON.stringify(live.snapshot());
     for (const ws of sockets.clients) if (ws.readyState === ws.OPEN) ws.send(message);
   };
@@ -143,7 +155,6 @@ export async function startWebServer(
     unsubscribe();
     clearTimeout(timer);
     stopHeartbeat();
-    sockets.close();
     throw error;
   }
   const address = server.address();
@@ -160,8 +171,11 @@ export async function startWebServer(
     close: async () => {
       clearTimeout(timer);
       stopHeartbeat();
-      for (const ws of sockets.clients) ws.terminate();
-      await new Promise<void>((resolve) => sockets.close(() => resolve()));
+      const open = socketsLoading === undefined ? undefined : await socketsLoading;
+      if (open !== undefined) {
+        for (const ws of open.clients) ws.terminate();
+        await new Promise<void>((resolve) => open.close(() => resolve()));
+      }
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
