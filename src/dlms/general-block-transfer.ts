@@ -101,6 +101,7 @@ export class GbtReassembler {
 
   push(apdu: Uint8Array): GbtEvent[] {
     if (!isGeneralBlockTransfer(apdu)) {
+      if (this.pending === undefined) return [{ kind: 'apdu', apdu }];
       return [...this.dropPending('another APDU arrived before its last block'), { kind: 'apdu', apdu }];
     }
     let block: GbtBlock;
@@ -117,7 +118,8 @@ export class GbtReassembler {
     const events: GbtEvent[] = [];
     if (block.blockNumber === 1) {
       this.afterLoss = false;
-      events.push(...this.dropPending('a new block 1 arrived before its last block'));
+      if (this.pending !== undefined)
+        events.push(...this.dropPending('a new block 1 arrived before its last block'));
       this.pending = { blocks: [], raws: [], length: 0, next: 1 };
     } else if (this.pending === undefined) {
       if (this.afterLoss) {

@@ -59,7 +59,11 @@ export class HdlcReassembler {
 
     if (llc) {
       this.afterLoss = false;
-      events.push(...this.dropPending('a new telegram (LLC header) started before its last segment arrived'));
+      if (this.pending !== undefined) {
+        events.push(
+          ...this.dropPending('a new telegram (LLC header) started before its last segment arrived'),
+        );
+      }
       this.pending = { frames: [], length: 0, llc: true };
     } else if (this.pending === undefined) {
       // A block of a general block transfer starts a message of its own, without LLC.
@@ -154,10 +158,14 @@ function followsInSequence(frames: readonly HdlcFrame[], frame: HdlcFrame): bool
 }
 
 function join(pending: Pending): HdlcApdu {
+  const first = pending.frames[0] as HdlcFrame;
+  // A frame is already a copy of its own (the framer's): a one-frame APDU needs no second one.
+  if (pending.frames.length === 1) {
+    const apdu = pending.llc ? first.information.subarray(HDLC_LLC_LENGTH) : first.information;
+    return { apdu, frames: pending.frames, llc: pending.llc };
+  }
   const parts = pending.frames.map((f, index) =>
     index === 0 && pending.llc ? f.information.subarray(HDLC_LLC_LENGTH) : f.information,
   );
-  // A frame is already a copy of its own (the framer's): a one-frame APDU needs no second one.
-  const apdu = parts.length === 1 ? (parts[0] as Uint8Array) : pooledJoin(parts);
-  return { apdu, frames: pending.frames, llc: pending.llc };
+  return { apdu: pooledJoin(parts), frames: pending.frames, llc: pending.llc };
 }
