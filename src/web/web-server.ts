@@ -171,7 +171,7 @@ export async function startWebServer(
     close: async () => {
       clearTimeout(timer);
       stopHeartbeat();
-      const open = socketsLoading === undefined ? undefined : await socketsLoading;
+      const open = await socketsLoading?.catch(() => undefined);
       if (open !== undefined) {
         for (const ws of open.clients) ws.terminate();
         await new Promise<void>((resolve) => open.close(() => resolve()));
