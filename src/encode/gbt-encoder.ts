@@ -61,11 +61,15 @@ export const E450_MAX_INFORMATION = 129;
 /** Each block in frames of its own, with the LLC header before the first block only (as the E450 does). */
 export function encodeHdlcGbt(apdu: Uint8Array, options: HdlcGbtOptions = {}): Uint8Array[] {
   const llc = options.llc ?? true;
+  // The frames must hold what the blocks were cut for: HDLC's default (128) would split each full block in two.
+  const maxInformation = options.maxInformation ?? E450_MAX_INFORMATION;
   const blocks =
     options.blockSize === undefined
-      ? fillingBlocks(apdu, options.maxInformation ?? E450_MAX_INFORMATION, llc)
+      ? fillingBlocks(apdu, maxInformation, llc)
       : encodeGbtBlocks(apdu, options.blockSize);
-  return blocks.flatMap((block, index) => encodeHdlcApdu(block, { ...options, llc: index === 0 && llc }));
+  return blocks.flatMap((block, index) =>
+    encodeHdlcApdu(block, { ...options, maxInformation, llc: index === 0 && llc }),
+  );
 }
 
 function fillingBlocks(apdu: Uint8Array, maxInformation: number, llc: boolean): Uint8Array[] {

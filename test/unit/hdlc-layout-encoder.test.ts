@@ -2,10 +2,12 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { encodeAxdr } from '../../src/encode/axdr-encoder.js';
 import { encodeE450GbtBody } from '../../src/encode/e450-gbt-push.js';
+import { E450_MAX_INFORMATION, encodeHdlcGbt } from '../../src/encode/gbt-encoder.js';
 import { encodeHdlcMeterTelegram } from '../../src/encode/hdlc-meter-telegram.js';
 import { encodePositionalBody } from '../../src/encode/positional-push.js';
 import type { LocalTime, MeterRegisters, PushInput } from '../../src/encode/push-layouts.js';
-import { hex, VECTORS, type Vector } from '../support/vectors.js';
+import { HdlcFramer } from '../../src/hdlc/hdlc-framer.js';
+import { concatBytes, hex, VECTORS, type Vector } from '../support/vectors.js';
 
 /**
  * The HDLC layouts' encoders against the real captures: the Wiener Netze AM550 and IM350 pushes are
@@ -146,5 +148,21 @@ describe('HDLC layout encoders against the real captures', () => {
       assert.equal(encoded.slice(0, 4), plaintext.slice(listStart, listStart + 4));
       assert.equal(encoded.slice(4 + 28), plaintext.slice(listStart + 4 + 28));
     }
+  });
+});
+
+describe('general block transfer in HDLC frames, by default', () => {
+  it('one frame per block, each of at most 129 information bytes, as the E450 sends them', () => {
+    const apdu = Uint8Array.from({ length: 300 }, (_, i) => i & 0xff);
+    const frames = new HdlcFramer().push(concatBytes(encodeHdlcGbt(apdu)));
+    const information = frames.flatMap((e) => (e.kind === 'frame' ? [e.frame.information] : []));
+    assert.equal(information.length, frames.length);
+    assert.equal(information.length, 3);
+    for (const info of information) assert.ok(info.length <= E450_MAX_INFORMATION, `${info.length}`);
+    // Every frame carries a whole block (tag E0), the first after its LLC header.
+    assert.deepEqual(
+      information.map((info, i) => info[i === 0 ? 3 : 0]),
+      [0xe0, 0xe0, 0xe0],
+    );
   });
 });
