@@ -6,6 +6,12 @@ import type { DlmsValue } from '../dlms/axdr.js';
 import { MeterError } from '../errors.js';
 import { FINGERPRINT_START, finishFingerprint, mixRegister } from './layout-fingerprint.js';
 import { type ObisCode, obisCode } from './obis-codes.js';
+import {
+  describedRegisters,
+  describedValues,
+  objectDescriptor,
+  objectDescriptorList,
+} from './object-descriptors.js';
 import { type PositionalHint, positionalRegisters } from './positional-layouts.js';
 import { BASE_UNIT, UNIT_CONVERSIONS, VALUE_KEYS, type ValueKey, type ValueKeySpec } from './value-keys.js';
 
@@ -185,7 +191,16 @@ function walkItems(items: readonly DlmsValue[], walk: Walk): void {
   for (let i = 0; i < items.length; i++) {
     const item = items[i] as DlmsValue;
     if (item.type === 'structure' || item.type === 'array') {
-      walkItems(item.items, walk);
+      const descriptors = objectDescriptorList(item);
+      if (descriptors !== undefined) {
+        const { values, consumed } = describedValues(items, i, descriptors.length);
+        for (const r of describedRegisters(descriptors, values))
+          addRegister(walk, obisCode(r.logicalName), r.value, r.scaler, r.unit);
+        i += consumed;
+        continue;
+      }
+      // A lone descriptor names a value and is not one (object-descriptors.ts).
+      if (objectDescriptor(item) === undefined) walkItems(item.items, walk);
       continue;
     }
     if (item.type !== 'octet-string') continue;
