@@ -135,8 +135,11 @@ var WINDOW_MS = ${HISTORY_MS};
 var STEP_CODES = { s2: ["CHECKSUM", "TRUNCATED", "FRAME_INVALID"], s3: ["SEGMENT_MISSING"], s4: ["NO_KEY", "WRONG_KEY", "AUTH_FAILED", "AXDR_INVALID", "UNSUPPORTED", "INTERNAL_ERROR"], s5: ["COUNTER_REPLAY", "ENERGY_DECREASED", "IMPLAUSIBLE"] };
 
 // One time format and one number format for the whole page, in the browser's locale.
-var TIME = new Intl.DateTimeFormat(LOCALE, { hour: "numeric", minute: "2-digit", second: "2-digit" });
-var TIME_HM = new Intl.DateTimeFormat(LOCALE, { hour: "numeric", minute: "2-digit" });
+// A 24-hour clock writes 00:05, not 0:05 (German ICU's numeric hour does the latter); a 12-hour one 12:05 AM.
+var CYCLE = new Intl.DateTimeFormat(LOCALE, { hour: "numeric" }).resolvedOptions().hourCycle;
+var HOUR = CYCLE === "h11" || CYCLE === "h12" ? "numeric" : "2-digit";
+var TIME = new Intl.DateTimeFormat(LOCALE, { hour: HOUR, minute: "2-digit", second: "2-digit" });
+var TIME_HM = new Intl.DateTimeFormat(LOCALE, { hour: HOUR, minute: "2-digit" });
 var NUMBERS = {};
 function num(v, digits) {
   var key = digits === undefined ? "max" : String(digits), f = NUMBERS[key];
