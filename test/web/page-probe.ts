@@ -132,7 +132,8 @@ export async function seriesPixels(
 /** Every time on the page as shown, and as the browser's locale writes that moment. */
 export async function timesOnPage(page: Page): Promise<{ shown: string; expected: string }[]> {
   return page.$$eval('[data-time]', (elements) => {
-    const cycle = new Intl.DateTimeFormat(navigator.language, { hour: 'numeric' }).resolvedOptions().hourCycle;
+    const cycle = new Intl.DateTimeFormat(navigator.language, { hour: 'numeric' }).resolvedOptions()
+      .hourCycle;
     const format = new Intl.DateTimeFormat(navigator.language, {
       hour: cycle === 'h11' || cycle === 'h12' ? 'numeric' : '2-digit',
       minute: '2-digit',
