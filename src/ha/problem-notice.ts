@@ -44,8 +44,8 @@ const TEXT: Readonly<Record<Problem, { title: string; en: string; de: string }>>
   },
   NO_KEY: {
     title: 'Smart meter: key missing / Schlüssel fehlt',
-    en: "The meter's telegrams are encrypted: enter the key from your grid operator in the app's (add-on's) configuration. Meters that also sign their telegrams (e.g. Netz Burgenland's) need the authentication key too, which the operator hands out with the key: option auth_key.",
-    de: 'Die Telegramme sind verschlüsselt: den Schlüssel vom Netzbetreiber in der Konfiguration der App (des Add-ons) eintragen. Zähler, die ihre Telegramme auch signieren (z. B. die der Netz Burgenland), brauchen zusätzlich den Authentifizierungsschlüssel, den der Netzbetreiber mit dem Schlüssel ausgibt: Option auth_key.',
+    en: "The meter's telegrams are encrypted: enter the key from your grid operator in the app's (add-on's) configuration. Meters that also sign their telegrams (e.g. Netz Burgenland's) come with an authentication key too, which the operator hands out with the key: enter it as option auth_key, so that their signature is checked.",
+    de: 'Die Telegramme sind verschlüsselt: den Schlüssel vom Netzbetreiber in der Konfiguration der App (des Add-ons) eintragen. Zu Zählern, die ihre Telegramme auch signieren (z. B. denen der Netz Burgenland), gibt der Netzbetreiber mit dem Schlüssel auch einen Authentifizierungsschlüssel aus: als Option auth_key eintragen, damit ihre Signatur geprüft wird.',
   },
   AUTH_FAILED: {
     title: 'Smart meter: signature does not verify / Signatur ungültig',
