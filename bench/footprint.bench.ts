@@ -4,6 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { MeterSimulator } from '../src/simulator/meter-simulator.js';
 import { openPtyPair } from '../src/simulator/pty-pair.js';
 import { freeTcpPort } from '../src/web/free-port.js';
+import { startFakeHomeAssistant } from '../test/support/fake-home-assistant.js';
 import { BROKER_PASSWORD, BROKER_USER, brokerFlags, startMosquitto } from '../test/support/mosquitto.js';
 import { MqttRecorder } from '../test/support/mqtt-recorder.js';
 import {
@@ -63,6 +64,34 @@ const bare = spawn(process.execPath, [...execArgv, '-e', 'setInterval(() => {}, 
   stdio: 'ignore',
   env,
 });
+// Beside it, two bridges with no meter (a TCP source that refuses), idle: one as `run` is started here, one as the
+// add-on starts it, with a Home Assistant session (the Supervisor hands it ha_url and a token), which loads ws
+// and so tls, https and zlib. Their difference is what the session costs the add-on above the figures here.
+const fakeHa = await startFakeHomeAssistant({ haVersion: '2026.11.0', token: 'bench-token' });
+const meterless = (extra: string[], httpPort: number): ChildProcess =>
+  spawn(
+    process.execPath,
+    [
+      ...execArgv,
+      builtCli(),
+      'run',
+      '--device',
+      'tcp://127.0.0.1:9',
+      '--key',
+      KEY_HEX,
+      ...brokerFlags(broker.url),
+      '--topic-prefix',
+      `${PREFIX}-idle`,
+      '--log-level',
+      'error',
+      '--http-port',
+      String(httpPort),
+      ...extra,
+    ],
+    { stdio: 'ignore', env },
+  );
+const idleRun = meterless([], await freeTcpPort(0));
+const idleAddon = meterless(['--ha-url', fakeHa.url, '--ha-token', 'bench-token'], await freeTcpPort(0));
 const pidOf = (child: ChildProcess): number => {
   if (child.pid === undefined) throw new Error('a child process did not start');
   return child.pid;
@@ -130,6 +159,11 @@ const idle = {
   bareMsPerS: (cpuMs(pidOf(bare)) - idleFrom.bare) / idleSeconds,
 };
 sampleMemory('after idle');
+const meterlessIdle = { run: rss(pidOf(idleRun)), addon: rss(pidOf(idleAddon)), bare: rss(pidOf(bare)) };
+idleRun.kill('SIGTERM');
+idleAddon.kill('SIGTERM');
+await Promise.all([idleRun, idleAddon].map((c) => new Promise((r) => c.once('exit', r))));
+await fakeHa.close();
 
 // Meter pace, measured: CPU per telegram, and latency from the last chunk to the message.
 const pacedLatencies: number[] = [];
@@ -197,6 +231,7 @@ const figures = {
   paced,
   burst,
   memory,
+  meterlessIdle,
   load: { telegrams: LOAD_TELEGRAMS, published, perSecond: loadRate },
 };
 saveFigures(`footprint-node${process.versions.node.split('.')[0]}`, figures);
@@ -216,6 +251,9 @@ for (const m of memory)
   console.log(
     `footprint: RSS ${m.at}: bridge ${f(m.bridge.total, 1)} MiB (anon ${f(m.bridge.anon, 1)}, file ${f(m.bridge.file, 1)}), bare node ${f(m.bare.total, 1)} MiB`,
   );
+console.log(
+  `footprint: RSS idle without a meter: as run ${f(meterlessIdle.run.total, 1)} MiB, as the add-on (Home Assistant session) ${f(meterlessIdle.addon.total, 1)} MiB, bare node ${f(meterlessIdle.bare.total, 1)} MiB`,
+);
 console.log(
   `footprint: load ${LOAD_TELEGRAMS} telegrams at ${f(loadRate, 0)}/s, ${published} JSON messages received`,
 );

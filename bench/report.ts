@@ -20,6 +20,8 @@ type Footprint = {
   paced: { bridgeMsPerTelegram: number; bareMsPerTelegram: number; latency: Latency };
   burst: Latency;
   memory: { at: string; bridge: Rss; bare: Rss }[];
+  /** Older figure files lack it. */
+  meterlessIdle?: { run: Rss; addon: Rss; bare: Rss };
 };
 
 const major = process.versions.node.split('.')[0];
@@ -84,6 +86,18 @@ const rows: Row[] = [
     '',
   ],
   [`RSS ${settled?.at ?? ''}`, `${f(settled?.bridge.total ?? Number.NaN)} MiB`, '', '', true, ''],
+  ...(footprint.meterlessIdle === undefined
+    ? []
+    : [
+        [
+          'RSS idle, no meter: as the add-on (HA session)',
+          `${f(footprint.meterlessIdle.addon.total)} MiB`,
+          `as run ${f(footprint.meterlessIdle.run.total)}, bare ${f(footprint.meterlessIdle.bare.total)} MiB`,
+          '',
+          true,
+          '',
+        ] as Row,
+      ]),
   [
     'decoder in-process (M-Bus)',
     `${k(decode.inProcess.perSecond)}/s`,
