@@ -1,5 +1,5 @@
 import { crc16Arc } from '../dsmr/dsmr-crc.js';
-import type { LocalTime, PushInput } from './push-layouts.js';
+import type { LocalTime, PushInput, TariffExtras } from './push-layouts.js';
 import { encodeGloCiphering } from './telegram-encoder.js';
 
 /**
@@ -18,20 +18,10 @@ export const DSMR_LAYOUTS: readonly DsmrLayout[] = ['t210d-r-p1', 'dsmr-5'];
 
 export type DsmrLine = { readonly obis: string; readonly groups: readonly string[] };
 
-/** What PushInput's registers lack and the T210-D-r sends; absent, tariff 1 holds the whole total. */
-export type DsmrExtras = {
-  readonly energyInT2Wh?: number;
-  readonly energyOutT2Wh?: number;
-  readonly reactiveEnergyInT2Varh?: number;
-  readonly reactiveEnergyOutT2Varh?: number;
-  readonly reactivePowerInVar?: number;
-  readonly reactivePowerOutVar?: number;
-};
-
 export type DsmrEncodeOptions = {
   /** Whether to close with `!CRC` (default) or `!` alone, as some meters do. */
   readonly crc?: boolean;
-  readonly extras?: DsmrExtras;
+  readonly extras?: TariffExtras;
 };
 
 /** `/identification`, a blank line, one line per object, `!` and the CRC over `/` … `!`. */
@@ -69,7 +59,7 @@ export type DsmrApduOptions = {
 export function encodeT210dRApdu(
   input: PushInput,
   options: DsmrApduOptions,
-  extras: DsmrExtras = {},
+  extras: TariffExtras = {},
 ): Uint8Array {
   return encodeGloCiphering({
     systemTitle: options.systemTitle,
@@ -104,7 +94,7 @@ export function fixed(raw: number, decimals: number, width: number): string {
   return raw < 0 ? `-${text}` : text;
 }
 
-function t210dRLines(input: PushInput, extras: DsmrExtras): DsmrLine[] {
+function t210dRLines(input: PushInput, extras: TariffExtras): DsmrLine[] {
   const r = input.registers;
   const nine = (value: number, unit: string): string => `${fixed(value, 0, 9)}*${unit}`;
   const total = (obisC: number, value: number, t2: number, unit: string): DsmrLine[] => {

@@ -1,6 +1,6 @@
 import { parseObis } from '../cosem/obis.js';
 import { AXDR, type DlmsValue } from '../dlms/axdr.js';
-import { encodeCosemDateTime, type PushInput } from './push-layouts.js';
+import { encodeCosemDateTime, type PushInput, type TariffExtras } from './push-layouts.js';
 
 /**
  * The Landis+Gyr E450's block-transfer push (vectors 19 and 20, test/fixtures/vectors.json): its clock, then
@@ -8,20 +8,10 @@ import { encodeCosemDateTime, type PushInput } from './push-layouts.js';
  * tariff 2 (Wh/varh) and the power (W/var).
  */
 
-/** What PushInput's registers lack and the E450 sends; without them tariff 1 holds the whole total. */
-export type E450Extras = {
-  readonly energyInT2Wh?: number;
-  readonly energyOutT2Wh?: number;
-  readonly reactiveEnergyInT2Varh?: number;
-  readonly reactiveEnergyOutT2Varh?: number;
-  readonly reactivePowerInVar?: number;
-  readonly reactivePowerOutVar?: number;
-};
-
 const u32 = (value: number): DlmsValue => ({ type: 'integer', tag: AXDR.doubleLongUnsigned, value });
 const obis = (text: string): DlmsValue => ({ type: 'octet-string', bytes: parseObis(text) as Uint8Array });
 
-export function encodeE450GbtBody(input: PushInput, extras: E450Extras = {}): DlmsValue {
+export function encodeE450GbtBody(input: PushInput, extras: TariffExtras = {}): DlmsValue {
   const r = input.registers;
   const quantity = (c: number, total: number, t2: number, power: number): DlmsValue[] => {
     const second = Math.min(total, t2);

@@ -1,9 +1,9 @@
 import { encodeAxdr } from './axdr-encoder.js';
-import { type E450Extras, encodeE450GbtBody } from './e450-gbt-push.js';
+import { encodeE450GbtBody } from './e450-gbt-push.js';
 import { encodeHdlcGbt } from './gbt-encoder.js';
 import { encodeHdlcApdu } from './hdlc-frame-encoder.js';
 import { encodePositionalBody, type PositionalExtras, type PositionalLayout } from './positional-push.js';
-import { encodeCosemDateTime, type PushInput } from './push-layouts.js';
+import { encodeCosemDateTime, type PushInput, type TariffExtras } from './push-layouts.js';
 import { encodeDataNotification, encodeGloCiphering } from './telegram-encoder.js';
 
 /**
@@ -63,7 +63,7 @@ export function encodeHdlcMeterTelegram(
   layout: HdlcLayout,
   input: PushInput,
   options: HdlcTelegramOptions,
-  extras: PositionalExtras & E450Extras = {},
+  extras: PositionalExtras & TariffExtras = {},
 ): Uint8Array[] {
   const transport = HDLC_LAYOUT_TRANSPORT[layout];
   const body =

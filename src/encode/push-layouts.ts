@@ -33,6 +33,20 @@ export type LocalTime = {
   readonly utcOffsetMinutes: number;
 };
 
+/**
+ * What MeterRegisters lack and the meters with tariff registers send (the E450's block transfer, the
+ * T210-D-r's DSMR text): tariff-2 shares of the totals and reactive power. Absent, tariff 1 holds the whole
+ * total.
+ */
+export type TariffExtras = {
+  readonly energyInT2Wh?: number;
+  readonly energyOutT2Wh?: number;
+  readonly reactiveEnergyInT2Varh?: number;
+  readonly reactiveEnergyOutT2Varh?: number;
+  readonly reactivePowerInVar?: number;
+  readonly reactivePowerOutVar?: number;
+};
+
 export type PushInput = {
   readonly time: LocalTime;
   /** 0-0:96.1.0 (KSM-West, 14 characters) or EVN's trailing 12-digit number. */

@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { DsmrExtras } from '../encode/dsmr-encoder.js';
-import type { LocalTime, MeterRegisters } from '../encode/push-layouts.js';
+import type { LocalTime, MeterRegisters, TariffExtras } from '../encode/push-layouts.js';
 import {
   DEFAULT_METER_NUMBERS,
   DEFAULT_TITLES,
@@ -76,7 +75,7 @@ export class MeterSimulator {
     });
   }
 
-  private extras(): DsmrExtras {
+  private extras(): TariffExtras {
     return {
       energyInT2Wh: this.energyInT2Wh,
       energyOutT2Wh: this.energyOutT2Wh,

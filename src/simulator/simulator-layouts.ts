@@ -1,4 +1,4 @@
-import { type DsmrExtras, encodeT210dRApdu } from '../encode/dsmr-encoder.js';
+import { encodeT210dRApdu } from '../encode/dsmr-encoder.js';
 import {
   encodeHdlcMeterTelegram,
   HDLC_LAYOUTS,
@@ -7,7 +7,7 @@ import {
 } from '../encode/hdlc-meter-telegram.js';
 import { encodeMeterTelegram } from '../encode/meter-telegram.js';
 import { AMIS_HEADER, encodeAmisFrame } from '../encode/oms-encoder.js';
-import { PUSH_LAYOUTS, type PushInput, type PushLayout } from '../encode/push-layouts.js';
+import { PUSH_LAYOUTS, type PushInput, type PushLayout, type TariffExtras } from '../encode/push-layouts.js';
 
 /**
  * Every layout the simulator can send, and how one push of each goes on the line: M-Bus (KSM-West, EVN,
@@ -64,7 +64,7 @@ export const DEFAULT_METER_NUMBERS: Readonly<Record<SimulatorLayout, string>> = 
 export type SimulatedPush = {
   readonly input: PushInput;
   /** Tariff 2 shares, reactive power: what only some layouts send. */
-  readonly extras: DsmrExtras;
+  readonly extras: TariffExtras;
   readonly encryptionKey: Uint8Array;
   readonly authenticationKey: Uint8Array | undefined;
   readonly systemTitle: Uint8Array;
