@@ -1,6 +1,10 @@
 import type { FramerEventOf } from '../bytes/framer-event.js';
-import { DLMS_GENERAL_BLOCK_TRANSFER } from '../dlms/apdu-tags.js';
-import { type GbtEvent, GbtReassembler } from '../dlms/general-block-transfer.js';
+import {
+  type GbtEvent,
+  GbtReassembler,
+  isFirstGbtBlock,
+  isGeneralBlockTransfer,
+} from '../dlms/general-block-transfer.js';
 import type { HdlcFrame } from '../hdlc/hdlc-frame.js';
 import { HdlcFramer } from '../hdlc/hdlc-framer.js';
 import { HdlcReassembler, type HdlcReassemblyEvent } from '../hdlc/hdlc-reassembler.js';
@@ -57,12 +61,12 @@ export class HdlcPath extends WirePath<HdlcFrame> {
       return;
     }
     const { apdu, frames } = event.apdu;
-    if (apdu[0] !== DLMS_GENERAL_BLOCK_TRANSFER) {
+    if (!isGeneralBlockTransfer(apdu)) {
       this.afterGbt(this.gbt.push(apdu), frames, out);
       return;
     }
-    // Block 1 (bytes 2..3) starts a telegram: frames kept from an unfinished one are not its frames.
-    if (apdu[2] === 0 && apdu[3] === 1) this.blockFrames = [];
+    // Block 1 starts a telegram: frames kept from an unfinished one are not its frames.
+    if (isFirstGbtBlock(apdu)) this.blockFrames = [];
     this.blockFrames.push(...frames);
     this.afterGbt(this.gbt.push(apdu), this.blockFrames, out);
   }

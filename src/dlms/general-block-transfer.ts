@@ -44,6 +44,11 @@ export function isGeneralBlockTransfer(apdu: Uint8Array): boolean {
   return apdu[0] === DLMS_GENERAL_BLOCK_TRANSFER;
 }
 
+/** Block 1, which starts a telegram; read in place, without checking the rest of the block (decodeGbtBlock does). */
+export function isFirstGbtBlock(apdu: Uint8Array): boolean {
+  return isGeneralBlockTransfer(apdu) && apdu[2] === 0 && apdu[3] === 1;
+}
+
 /** Reads one block; TRUNCATED when its data is shorter than announced, FRAME_INVALID when longer. */
 export function decodeGbtBlock(apdu: Uint8Array): GbtBlock {
   const reader = new ByteReader(apdu);
