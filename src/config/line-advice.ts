@@ -1,18 +1,12 @@
 import { INTERFACES_ADVICE, type LineAdvice } from '../bridge/line-advice.js';
 import type { BridgeConfig } from './config.js';
-import { type CustomerInterface, describeSerial, gridOperator } from './grid-operators.js';
+import { type CustomerInterface, describeSerial, gridOperator, INTERFACE_NAMES } from './grid-operators.js';
 
-/** Where a meter sends from, as the sentence about the operator's meters says it. */
-const INTERFACE_PHRASE: Readonly<Record<CustomerInterface, LineAdvice>> = {
-  mbus: {
-    en: 'on the M-Bus port (a USB M-Bus slave adapter)',
-    de: 'an der M-Bus-Schnittstelle (USB-M-Bus-Slave-Adapter)',
-  },
-  optical: {
-    en: 'on the optical port (an IR read head)',
-    de: 'an der optischen Schnittstelle (IR-Lesekopf)',
-  },
-  p1: { en: 'on the P1 port (a P1 cable)', de: 'an der P1-Schnittstelle (P1-Kabel)' },
+/** Where a meter sends from, in German; the English is INTERFACE_NAMES's, as the log and the manual name it. */
+const INTERFACE_DE: Readonly<Record<CustomerInterface, string>> = {
+  mbus: 'an der M-Bus-Schnittstelle (USB-M-Bus-Slave-Adapter)',
+  optical: 'an der optischen Schnittstelle (IR-Lesekopf)',
+  p1: 'an der P1-Schnittstelle (P1-Kabel)',
 };
 
 /**
@@ -39,9 +33,8 @@ export function lineAdvice(config: BridgeConfig): LineAdvice {
     return { en: inUse.en + INTERFACES_ADVICE.en, de: inUse.de + INTERFACES_ADVICE.de };
   }
   const sends = describeSerial(preset.serial);
-  const where = INTERFACE_PHRASE[preset.interface];
   return {
-    en: `${inUse.en}${preset.name}'s meters send ${sends} ${where.en}: check baud and parity, the adapter and its wiring`,
-    de: `${inUse.de}die Zähler von ${preset.name} senden mit ${sends} ${where.de}: Baudrate und Parität, Adapter und Verkabelung prüfen`,
+    en: `${inUse.en}${preset.name}'s meters send ${sends} on the ${INTERFACE_NAMES[preset.interface]}: check baud and parity, the adapter and its wiring`,
+    de: `${inUse.de}die Zähler von ${preset.name} senden mit ${sends} ${INTERFACE_DE[preset.interface]}: Baudrate und Parität, Adapter und Verkabelung prüfen`,
   };
 }

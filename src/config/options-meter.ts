@@ -1,7 +1,7 @@
 import * as z from 'zod/mini';
 import { keyHint } from '../key.js';
 import type { SourceConfig } from './config.js';
-import { gridOperator, INTERFACE_NAMES, OPERATOR_CHOICES } from './grid-operators.js';
+import { describeSerial, gridOperator, INTERFACE_NAMES, OPERATOR_CHOICES } from './grid-operators.js';
 import { integer, option } from './option-row.js';
 
 /** The options table's rows for the meter's key and where its bytes come from (see options.ts). */
@@ -153,8 +153,7 @@ export const METER_OPTIONS = {
 function describeSource(source: SourceConfig): string {
   switch (source.kind) {
     case 'serial': {
-      const parity = { none: 'N', even: 'E', odd: 'O' }[source.parity];
-      return `serial ${source.device}${source.deviceDefaulted === true ? ' (the default: no device given)' : ''} ${source.baudRate} ${source.dataBits}${parity}${source.stopBits}`;
+      return `serial ${source.device}${source.deviceDefaulted === true ? ' (the default: no device given)' : ''} ${describeSerial(source)}`;
     }
     case 'tcp':
       return `tcp://${source.host}:${source.port}`;
