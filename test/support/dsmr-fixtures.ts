@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import type { PushInput } from '../../src/encode/push-layouts.js';
 
 /** The published DSMR/P1 telegrams of test/fixtures/dsmr (sources in each entry). */
 
@@ -25,3 +26,21 @@ export function dsmrFixture(name: string): DsmrFixture {
 }
 
 export const ascii = (text: string): Uint8Array => Uint8Array.from(text, (c) => c.charCodeAt(0));
+
+/** The readings of the published T210-D-r telegram (test/fixtures/dsmr), as encoder input. */
+export const T210D_R_INPUT: PushInput = {
+  time: { year: 2022, month: 10, day: 6, hour: 15, minute: 50, second: 14, utcOffsetMinutes: 120 },
+  meterNumber: '253710000_A',
+  deviceName: '',
+  registers: {
+    energyInWh: 6545766,
+    energyOutWh: 58,
+    reactiveEnergyInVarh: 747,
+    reactiveEnergyOutVarh: 3897726,
+    powerInW: 286,
+    powerOutW: 0,
+    voltageDecivolts: [0, 0, 0],
+    currentCentiamps: [0, 0, 0],
+    powerFactorMilli: 0,
+  },
+};

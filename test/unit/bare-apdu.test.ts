@@ -3,10 +3,9 @@ import { describe, it } from 'node:test';
 import { type DecoderEvent, TelegramDecoder } from '../../src/decoder/telegram-decoder.js';
 import type { DlmsKeys } from '../../src/dlms/decrypt.js';
 import { encodeDsmrText, encodeT210dRApdu } from '../../src/encode/dsmr-encoder.js';
-import type { PushInput } from '../../src/encode/push-layouts.js';
 import { encodeGloCiphering, encodeMbusLongFrame } from '../../src/encode/telegram-encoder.js';
 import type { Telegram } from '../../src/meter/meter-model.js';
-import { ascii, dsmrFixture } from '../support/dsmr-fixtures.js';
+import { ascii, dsmrFixture, T210D_R_INPUT } from '../support/dsmr-fixtures.js';
 import { concatBytes, framesOf, hex, VECTORS } from '../support/vectors.js';
 
 /** General-glo-ciphering APDUs on the line with no frame around them (the T210-D-r's P1 port). */
@@ -21,22 +20,8 @@ const AK = hex('D0D1D2D3D4D5D6D7D8D9DADBDCDDDEDF');
 const KEYS: DlmsKeys = { encryptionKey: EK, authenticationKey: AK };
 const TITLE = ascii('SAG\u0005\u0000\u0000@Y');
 
-const INPUT: PushInput = {
-  time: { year: 2022, month: 10, day: 6, hour: 15, minute: 50, second: 14, utcOffsetMinutes: 120 },
-  meterNumber: '253710000_A',
-  deviceName: '',
-  registers: {
-    energyInWh: 6545766,
-    energyOutWh: 58,
-    reactiveEnergyInVarh: 747,
-    reactiveEnergyOutVarh: 3897726,
-    powerInW: 286,
-    powerOutW: 0,
-    voltageDecivolts: [0, 0, 0],
-    currentCentiamps: [0, 0, 0],
-    powerFactorMilli: 0,
-  },
-};
+/** The published T210-D-r telegram's readings: pushes that follow on from it. */
+const INPUT = T210D_R_INPUT;
 
 /** Pushes of one meter, one per second, with the energy counting up. */
 function pushes(count: number): Uint8Array[] {

@@ -4,29 +4,11 @@ import { decodeDsmrText } from '../../src/decoder/dsmr-decoder.js';
 import { decryptGloCiphered } from '../../src/dlms/decrypt.js';
 import { decodeGeneralGloCiphering } from '../../src/dlms/glo-ciphering.js';
 import { dsmrTimestamp, encodeDsmrPush, encodeT210dRApdu, fixed } from '../../src/encode/dsmr-encoder.js';
-import type { PushInput } from '../../src/encode/push-layouts.js';
-import { ascii, dsmrFixture } from '../support/dsmr-fixtures.js';
+import { ascii, dsmrFixture, T210D_R_INPUT } from '../support/dsmr-fixtures.js';
 import { hex } from '../support/vectors.js';
 
 const NO_CONTEXT = { systemTitle: undefined, frameCounter: undefined };
 
-/** The readings of the published T210-D-r telegram (test/fixtures/dsmr), as encoder input. */
-const T210D_R_INPUT: PushInput = {
-  time: { year: 2022, month: 10, day: 6, hour: 15, minute: 50, second: 14, utcOffsetMinutes: 120 },
-  meterNumber: '253710000_A',
-  deviceName: '',
-  registers: {
-    energyInWh: 6545766,
-    energyOutWh: 58,
-    reactiveEnergyInVarh: 747,
-    reactiveEnergyOutVarh: 3897726,
-    powerInW: 286,
-    powerOutW: 0,
-    voltageDecivolts: [0, 0, 0],
-    currentCentiamps: [0, 0, 0],
-    powerFactorMilli: 0,
-  },
-};
 const T210D_R_EXTRAS = {
   energyInT2Wh: 1528646,
   energyOutT2Wh: 58,
