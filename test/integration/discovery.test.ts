@@ -234,8 +234,8 @@ describe('Home Assistant discovery → Mosquitto', () => {
     assert.equal('state_class' in lastError, false, 'an enum has no state class');
     assert.equal('unit_of_measurement' in lastError, false, 'nor a unit');
     assert.equal(config.origin['support_url'], SUPPORT_URL);
-    // The state it publishes is one of the options.
-    const state = h.recorder.last(`${h.prefix}/diagnostics/last_error`)?.payload;
+    // The state it publishes is one of the options: waited for, as it need not arrive before the telegram's values.
+    const state = (await h.recorder.waitFor((m) => m.topic === `${h.prefix}/diagnostics/last_error`)).payload;
     assert.ok(state !== undefined && (lastError['options'] as string[]).includes(state), state);
   });
 
