@@ -196,6 +196,10 @@ describe('bridge → Mosquitto', () => {
     await recorder.waitFor(
       (m) => m.topic === `${h.prefix}/diagnostics/telegrams_rejected` && m.payload === '5',
     );
+    // Published after the counter in the same batch: waited for, not assumed to have arrived with it.
+    await recorder.waitFor(
+      (m) => m.topic === `${h.prefix}/diagnostics/last_error` && m.payload === 'WRONG_KEY',
+    );
     assert.equal(recorder.last(`${h.prefix}/diagnostics/last_error`)?.payload, 'WRONG_KEY');
     assert.equal(recorder.on(`${h.prefix}/energy_in`).length, 0);
     assert.equal(h.logLines.filter((l) => l.includes('WRONG_KEY')).length, 1, h.logLines.join(''));

@@ -311,6 +311,10 @@ describe('smartmeter-bridge run: serial (pty) → Mosquitto', () => {
       (m) => m.topic === `${prefix}/diagnostics/telegrams_rejected` && Number(m.payload) >= 6,
       { timeoutMs: 8000 },
     );
+    // Published after the counter in the same batch: waited for, not assumed to have arrived with it.
+    await recorder.waitFor(
+      (m) => m.topic === `${prefix}/diagnostics/last_error` && m.payload === 'WRONG_KEY',
+    );
     assert.equal(recorder.last(`${prefix}/diagnostics/last_error`)?.payload, 'WRONG_KEY');
     assert.equal(recorder.on(`${prefix}/energy_in`).length, 0);
     meter.stop();
