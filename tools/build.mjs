@@ -4,8 +4,11 @@
 // records, and minified source text, which V8 keeps for every loaded function.
 // Type checking is `npm run typecheck`'s job; esbuild only strips the types.
 import { chmodSync, readFileSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { build } from 'esbuild';
+
+const nodeRequire = createRequire(import.meta.url);
 
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
 
@@ -29,6 +32,37 @@ await build({
   // The CommonJS dependencies (mqtt's, ws) require Node's built-ins: an ES module has no `require` of its own.
   banner: { js: "import{createRequire as __cr}from'node:module';const require=__cr(import.meta.url);" },
   plugins: [
+    {
+      // Node's built-ins as require() instead of import, and only the names the code imports. A built-in
+      // imported as an ES module gets a namespace that reads every export once, and so also what Node loads
+      // only when read: `fs` fs/promises (with readline and the file watchers), `util` its diff (colors,
+      // myers_diff) and setTraceSigInt (worker_threads), `http` undici and its WebAssembly. esbuild's own
+      // CommonJS interop would read them too (it asks each property's descriptor). Each name here is read
+      // through a pure call, so esbuild drops the names nobody imports; ~4 MiB resident on Node 22
+      // (bench/footprint.bench.ts).
+      name: 'builtins-by-require',
+      setup(b) {
+        b.onResolve({ filter: /^node:/ }, (args) =>
+          args.namespace === 'builtin' || args.path === 'node:module' || !/[\\/]src[\\/]/.test(args.importer)
+            ? { path: args.path, external: true }
+            : { path: args.path, namespace: 'builtin' },
+        );
+        b.onLoad({ filter: /.*/, namespace: 'builtin' }, (args) => ({
+          contents: [
+            `const builtin = require(${JSON.stringify(args.path)});`,
+            'const read = (name) => builtin[name];',
+            'export default builtin;',
+            ...Object.keys(nodeRequire(args.path))
+              .filter((name) => name !== 'default')
+              .flatMap((name, i) => [
+                `const e${i} = /* @__PURE__ */ read(${JSON.stringify(name)});`,
+                `export { e${i} as ${JSON.stringify(name)} };`,
+              ]),
+          ].join('\n'),
+          loader: 'js',
+        }));
+      },
+    },
     {
       // MQTT.js loads the `socks` package (with ip-address and smart-buffer, ~70 KB) with its TCP transport,
       // but uses it only for a proxy named in MQTTJS_SOCKS_PROXY: then it comes from node_modules, at first use.

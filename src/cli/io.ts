@@ -20,7 +20,12 @@ export function processIo(): CliIo {
     });
   }
   return {
-    stdin: process.stdin,
+    // Read only by `decode` from a pipe: process.stdin is built on first use, and for a stdin that is a file,
+    // as /dev/null is under Docker and Supervisor, it loads fs/promises with readline and the file watchers,
+    // ~2 MiB resident on Node 22 in a bridge that never reads it.
+    get stdin() {
+      return process.stdin;
+    },
     stdout: (text) => process.stdout.write(text),
     stderr: (text) => process.stderr.write(text),
     env: process.env,
