@@ -128,6 +128,28 @@ await build({
       },
     },
     {
+      // ws requires https, tls and zlib when it loads, for wss:// URLs and compressed messages: ~3 MiB resident
+      // on Node 22 in the add-on, whose Home Assistant session speaks ws:// to the Supervisor without
+      // compression (ha-connection.ts). Each is loaded at its first use instead.
+      name: 'lazy-ws-builtins',
+      setup(b) {
+        b.onResolve({ filter: /^(https|tls|zlib)$/ }, (args) =>
+          args.namespace === 'lazy-builtin'
+            ? { path: args.path, external: true }
+            : /[\\/]node_modules[\\/]ws[\\/]lib[\\/]/.test(args.importer)
+              ? { path: args.path, namespace: 'lazy-builtin' }
+              : undefined,
+        );
+        b.onLoad({ filter: /.*/, namespace: 'lazy-builtin' }, (args) => ({
+          contents: [
+            `let m; const load = () => (m ??= require(${JSON.stringify(args.path)}));`,
+            'module.exports = new Proxy({}, { get: (_, name) => load()[name], has: (_, name) => name in load() });',
+          ].join('\n'),
+          loader: 'js',
+        }));
+      },
+    },
+    {
       // src/version.ts reads ../package.json relative to its own file, which a chunk is not: the version is
       // the package's at build time.
       name: 'version',

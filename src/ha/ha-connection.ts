@@ -15,7 +15,14 @@ import WebSocket from 'ws';
 // The library expects a global WebSocket. Node 20 has none; Node 22's is undici's, loaded (with its
 // WebAssembly, ~11 MB) when the global is read, or redefined with Object.defineProperty. A plain
 // assignment goes through Node's lazy setter and loads nothing: both versions then use `ws`.
-(globalThis as { WebSocket?: unknown }).WebSocket = WebSocket;
+(globalThis as { WebSocket?: unknown }).WebSocket = class UncompressedWebSocket extends WebSocket {
+  // Without permessage-deflate, which Home Assistant accepts when offered: the session talks to the Supervisor
+  // on the same machine, where deflating each message only costs CPU, and zlib (loaded for it, see
+  // tools/build.mjs) about 1 MiB resident.
+  constructor(address: string | URL, protocols?: string | string[]) {
+    super(address, protocols, { perMessageDeflate: false });
+  }
+};
 
 export type HaConnectResult = { ok: true; connection: Connection } | { ok: false; reason: string };
 
