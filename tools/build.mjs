@@ -79,6 +79,33 @@ await build({
       },
     },
     {
+      // Two more of MQTT.js's packages, loaded with it and used only when: worker-timers (with its worker
+      // broker and a regenerator runtime) runs a browser's timers, lru-cache keeps MQTT 5 topic aliases,
+      // which the bridge does not ask for. Both read the global `performance` as they load, which loads
+      // perf_hooks (~0.4 MiB resident on Node 22). Each comes from node_modules at its first use instead.
+      name: 'lazy-mqtt-helpers',
+      setup(b) {
+        const standIns = {
+          'worker-timers': ['setInterval', 'clearInterval', 'setTimeout', 'clearTimeout']
+            .map((name) => `exports.${name} = (...a) => load().${name}(...a);`)
+            .join('\n'),
+          'lru-cache':
+            'exports.LRUCache = function LRUCache(options) { return new (load().LRUCache)(options); };',
+        };
+        b.onResolve({ filter: /^(worker-timers|lru-cache)$/ }, (args) =>
+          args.namespace === 'lazy-mqtt-helper'
+            ? { path: args.path, external: true }
+            : /[\\/]node_modules[\\/]mqtt[\\/]/.test(args.importer)
+              ? { path: args.path, namespace: 'lazy-mqtt-helper' }
+              : undefined,
+        );
+        b.onLoad({ filter: /.*/, namespace: 'lazy-mqtt-helper' }, (args) => ({
+          contents: `let m; const load = () => (m ??= require(${JSON.stringify(args.path)}));\n${standIns[args.path]}`,
+          loader: 'js',
+        }));
+      },
+    },
+    {
       // MQTT.js requires its WebSocket and TLS transports when it connects, whatever the URL, and with them ws,
       // tls, https and zlib: ~4 MiB resident on Node 22 for a bridge on mqtt://. Each is loaded at its first
       // use instead (a ws:// or mqtts:// broker URL).

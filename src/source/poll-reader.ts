@@ -27,6 +27,12 @@ const MAX_READS_PER_WAKE = 8;
 
 export type PollReader = { stop(): void };
 
+/**
+ * A monotonic clock in milliseconds. Not performance.now(): the global `performance` loads perf_hooks with
+ * its histograms and timing modules on first use, ~0.4 MiB resident on Node 22, for one subtraction.
+ */
+const nowMs = (): number => process.uptime() * 1000;
+
 export type PollConsumer = {
   bytes(chunk: Uint8Array): void;
   lost(reason: string): void;
@@ -86,7 +92,7 @@ export function startPollReader(
         return;
       }
       got = true;
-      pacing.read(count, performance.now(), woken && i === 0);
+      pacing.read(count, nowMs(), woken && i === 0);
       // A copy: the buffer is reused for the next read, and a sink may keep the chunk.
       consumer.bytes(Uint8Array.prototype.slice.call(buffer, 0, count));
       if (stopped) return;
