@@ -160,7 +160,7 @@ describe('add-on files', () => {
     assert.match(dockerfile, /^ENTRYPOINT \[\]$/m, "the base image's s6 /init would need init: false");
     assert.match(
       dockerfile,
-      /^CMD \["node", "--no-expose-wasm", "--jitless", "\/app\/dist\/addon\/main\.js"\]$/m,
+      /^CMD \["node", "--no-expose-wasm", "--jitless", "--bytecode-old-age=1", "\/app\/dist\/addon\/main\.js"\]$/m,
     );
   });
 
