@@ -65,8 +65,8 @@ const bare = spawn(process.execPath, [...execArgv, '-e', 'setInterval(() => {}, 
   env,
 });
 // Beside it, two bridges with no meter (a TCP source that refuses), idle: one as `run` is started here, one as the
-// add-on starts it, with a Home Assistant session (the Supervisor hands it ha_url and a token), which loads ws
-// and so tls, https and zlib. Their difference is what the session costs the add-on above the figures here.
+// add-on starts it, with a Home Assistant session (the Supervisor hands it ha_url and a token) over ws. Their
+// difference is what the session costs the add-on above the figures here.
 const fakeHa = await startFakeHomeAssistant({ haVersion: '2026.11.0', token: 'bench-token' });
 const meterless = (extra: string[], httpPort: number): ChildProcess =>
   spawn(
