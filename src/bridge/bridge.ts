@@ -115,6 +115,7 @@ export class Bridge {
 
   private onBytes(chunk: Uint8Array): void {
     this.stats.bytesReceived += chunk.length;
+    this.stats.lastBytesAt = this.now();
     for (const l of this.listeners) l.bytes?.(chunk);
     this.handle(this.decoder.push(chunk));
   }
@@ -137,6 +138,7 @@ export class Bridge {
       switch (event.kind) {
         case 'frame':
           this.stats.framesValid++;
+          this.stats.lastFrameAt = this.now();
           break;
         case 'reassembled':
           this.stats.telegramsReassembled++;

@@ -14,6 +14,9 @@ export type PipelineStats = {
   rejectedByCode: Partial<Record<ErrorCode, number>>;
   lastError: { code: ErrorCode; message: string; at: number } | undefined;
   lastTelegramAt: number | undefined;
+  /** When the source last delivered bytes, and a valid frame: what still arrives after good telegrams. */
+  lastBytesAt: number | undefined;
+  lastFrameAt: number | undefined;
   frameCounter: number | undefined;
   sourceReconnects: number;
 };
@@ -30,6 +33,8 @@ export function emptyStats(): PipelineStats {
     rejectedByCode: {},
     lastError: undefined,
     lastTelegramAt: undefined,
+    lastBytesAt: undefined,
+    lastFrameAt: undefined,
     frameCounter: undefined,
     sourceReconnects: 0,
   };
@@ -38,16 +43,23 @@ export function emptyStats(): PipelineStats {
 /**
  * Why no valid telegram arrived, in the user's terms, from how far the bytes got: the three ways a first
  * hour goes wrong are no bytes (wiring, adapter), bytes but no frames (parity, baud) and frames that do
- * not decode (key).
+ * not decode (key). Once telegrams have decoded, only what came after the last one counts: a meter that
+ * falls silent is not told an error from before that telegram.
  */
 export function staleHint(stats: PipelineStats, advice: LineAdvice = INTERFACES_ADVICE): string {
   if (stats.bytesReceived === 0) {
     return 'no bytes arrive from the meter: check the adapter, the device path and the RJ12 cable (pins 3 and 4 of the customer interface)';
   }
-  if (stats.framesValid === 0) {
+  const lastTelegram = stats.lastTelegramAt;
+  if (lastTelegram !== undefined && (stats.lastBytesAt ?? 0) <= lastTelegram) {
+    return 'nothing has arrived since the last valid telegram: check the adapter and the cable';
+  }
+  if (stats.framesValid === 0 || (lastTelegram !== undefined && (stats.lastFrameAt ?? 0) <= lastTelegram)) {
     return `bytes arrive but no valid frame: ${advice.en}`;
   }
   const last = stats.lastError;
-  if (last !== undefined) return `frames arrive but do not decode: ${last.code}: ${last.message}`;
+  if (last !== undefined && (lastTelegram === undefined || last.at >= lastTelegram)) {
+    return `frames arrive but do not decode: ${last.code}: ${last.message}`;
+  }
   return 'frames arrive but no complete telegram yet';
 }

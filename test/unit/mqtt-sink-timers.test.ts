@@ -76,6 +76,7 @@ describe('MQTT sink: its timers (mocked clock, fake publisher)', () => {
     tick(1);
     assert.deepEqual(statuses(), ['offline', 'online', 'offline']);
     assert.equal(lines.filter((l) => l.includes('no valid telegram for 30 s')).length, 1, lines.join(''));
+    assert.ok(lines.some((l) => l.includes('nothing has arrived since the last valid telegram')));
 
     // Still nothing: offline is not repeated, and the warning only every ten minutes.
     tick(5 * 60_000);
@@ -87,6 +88,28 @@ describe('MQTT sink: its timers (mocked clock, fake publisher)', () => {
     assert.ok(lines.some((l) => l.includes('telegrams decode again')));
     await stop();
     assert.ok(mqtt.stopped);
+  });
+
+  it('a meter that falls silent after good telegrams is said to send nothing, not blamed for an earlier damaged one', async () => {
+    const { source, lines, statuses, stop } = setUp();
+    // The adapter opened in the middle of a telegram: its tail arrives first and does not decode.
+    const first = telegram(310);
+    source.push(first.subarray(first.length - 40));
+    tick(5000);
+    source.push(telegram(311));
+    tick(5000);
+    source.push(telegram(312));
+    assert.deepEqual(statuses(), ['offline', 'online']);
+    tick(30_000);
+    const warning = lines.find((l) => l.includes('no valid telegram for 30 s'));
+    assert.ok(warning?.includes('nothing has arrived since the last valid telegram'), lines.join(''));
+
+    // Bytes again, but only noise: the hint follows what arrives now.
+    source.push(Uint8Array.from({ length: 300 }, (_, i) => (i * 37) & 0xff));
+    tick(10 * 60_000);
+    const later = lines.filter((l) => l.includes('no valid telegram for')).at(-1);
+    assert.ok(later?.includes('bytes arrive but no valid frame'), lines.join(''));
+    await stop();
   });
 
   it('a meter that pushes once a minute is offline only after three of its periods, not after 30 s', async () => {
