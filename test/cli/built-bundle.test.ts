@@ -1,15 +1,15 @@
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { createWriteStream, mkdtempSync, readFileSync, type WriteStream } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { TelegramDecoder } from '../../src/decoder/telegram-decoder.js';
-import type { Telegram } from '../../src/meter/meter-model.js';
 import { MeterSimulator } from '../../src/simulator/meter-simulator.js';
 import { openPtyPair, type PtyPair } from '../../src/simulator/pty-pair.js';
 import { type FakeHomeAssistant, startFakeHomeAssistant } from '../support/fake-home-assistant.js';
+import { feedLine } from '../support/meter-line.js';
 import {
   BROKER_PASSWORD,
   BROKER_USER,
@@ -99,18 +99,8 @@ describe('the built bundle, as the container starts it', () => {
       intervalMs: 5000,
     });
     const decoder = new TelegramDecoder({ encryptionKey: Buffer.from(KEY, 'hex') });
-    const sent: Telegram[] = [];
-    const line: WriteStream = createWriteStream(pty.meterPath);
-    line.on('error', () => {});
-    const timer = setInterval(() => {
-      const bytes = Buffer.concat(simulator.next());
-      for (const e of decoder.push(bytes)) if (e.kind === 'telegram') sent.push(e.telegram);
-      line.write(bytes);
-    }, 300);
-    cleanups.push(() => {
-      clearInterval(timer);
-      line.destroy();
-    });
+    const { sent, stop } = feedLine(pty.meterPath, simulator, decoder);
+    cleanups.push(stop);
 
     // Energy totals go out once the next telegram confirms them: a state that carries one is a full telegram.
     const state = await recorder

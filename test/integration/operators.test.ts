@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { createWriteStream, mkdtempSync, type WriteStream } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -10,6 +10,7 @@ import { MeterSimulator } from '../../src/simulator/meter-simulator.js';
 import { openPtyPair, type PtyPair } from '../../src/simulator/pty-pair.js';
 import { needsAuthKey, type SimulatorLayout } from '../../src/simulator/simulator-layouts.js';
 import { type CliProcess, startCli } from '../support/cli-process.js';
+import { feedLine } from '../support/meter-line.js';
 import {
   BROKER_PASSWORD,
   BROKER_USER,
@@ -92,18 +93,8 @@ describe('run --operator: each layout from a pseudo-terminal to Mosquitto', () =
         encryptionKey: Buffer.from(KEY, 'hex'),
         authenticationKey: Buffer.from(AUTH_KEY, 'hex'),
       });
-      const sent: Telegram[] = [];
-      const line: WriteStream = createWriteStream(pty.meterPath);
-      line.on('error', () => {});
-      const timer = setInterval(() => {
-        const bytes = Buffer.concat(simulator.next());
-        for (const e of decoder.push(bytes)) if (e.kind === 'telegram') sent.push(e.telegram);
-        line.write(bytes);
-      }, 300);
-      cleanups.push(() => {
-        clearInterval(timer);
-        line.destroy();
-      });
+      const { sent, stop } = feedLine(pty.meterPath, simulator, decoder);
+      cleanups.push(stop);
 
       const discovery = await recorder.waitFor(
         // Live, not retained from an earlier case's meter.
