@@ -5,9 +5,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import WebSocket from 'ws';
 import { TelegramDecoder } from '../../src/decoder/telegram-decoder.js';
 import { MeterSimulator } from '../../src/simulator/meter-simulator.js';
 import { openPtyPair, type PtyPair } from '../../src/simulator/pty-pair.js';
+import { freeTcpPort } from '../../src/web/free-port.js';
 import { type FakeHomeAssistant, startFakeHomeAssistant } from '../support/fake-home-assistant.js';
 import { feedLine } from '../support/meter-line.js';
 import {
@@ -25,7 +27,7 @@ import { until } from '../support/wait.js';
  * the other tests run: the build replaces parts of the dependencies (serialport's binding found in
  * node_modules from the bundle, ws's https/tls/zlib and MQTT.js's helpers loaded at first use, Node's
  * built-ins by require), and only the bundle shows that the bridge still reads a serial port, publishes to
- * MQTT and talks to Home Assistant with them.
+ * MQTT, serves its page's live feed and talks to Home Assistant with them.
  */
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -61,13 +63,14 @@ describe('the built bundle, as the container starts it', () => {
     await broker.stop();
   });
 
-  it('reads a meter on a pseudo-terminal, publishes what it sent, and opens its Home Assistant session', async () => {
+  it('reads a meter on a pseudo-terminal, publishes what it sent, its live feed answers, and it opens its Home Assistant session', async () => {
     const pty: PtyPair = await openPtyPair(mkdtempSync(join(tmpdir(), 'bundle-')));
     cleanups.push(() => pty.close());
     const prefix = 'bundle/meter';
     const recorder = await MqttRecorder.connect(broker.url, [`${prefix}/#`], AUTH);
     cleanups.push(() => recorder.close());
     const { nodeOptions, execArgv } = containerFlags();
+    const httpPort = await freeTcpPort(0);
     const output: string[] = [];
     const bridge: ChildProcess = spawn(
       process.execPath,
@@ -86,6 +89,8 @@ describe('the built bundle, as the container starts it', () => {
         ha.url,
         '--ha-token',
         'bundle-token',
+        '--http-port',
+        String(httpPort),
       ],
       { env: { ...process.env, NODE_OPTIONS: nodeOptions }, stdio: ['ignore', 'pipe', 'pipe'] },
     );
@@ -120,6 +125,14 @@ describe('the built bundle, as the container starts it', () => {
       () => ha.messages.some((m) => m['type'] === 'get_config'),
       () => `the Home Assistant session's first command; the bridge said:\n${output.join('')}`,
     );
+    // The page's live feed: ws's server, from the bundle too.
+    const feed = new WebSocket(`ws://127.0.0.1:${httpPort}/ws`);
+    cleanups.push(() => feed.terminate());
+    const snapshot = await new Promise<string>((resolve, reject) => {
+      feed.once('message', (data: Buffer) => resolve(data.toString()));
+      feed.once('error', reject);
+    });
+    assert.equal((JSON.parse(snapshot) as { type?: unknown }).type, 'snapshot');
     assert.doesNotMatch(output.join(''), /ERROR|Error:/, output.join(''));
   });
 });
