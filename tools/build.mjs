@@ -9,6 +9,12 @@ import { dirname, join } from 'node:path';
 import { build } from 'esbuild';
 
 const nodeRequire = createRequire(import.meta.url);
+/**
+ * For the stand-ins below: a package MQTT.js depends on, from MQTT.js's own folder at run time, so that it is
+ * MQTT.js's version even where npm nests it under node_modules/mqtt.
+ */
+const requireFromMqtt =
+  "(name) => require(require.resolve(name, { paths: [require('node:path').dirname(require.resolve('mqtt/package.json'))] }))";
 
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
 
@@ -72,8 +78,7 @@ await build({
             : { path: 'socks', namespace: 'lazy-socks' },
         );
         b.onLoad({ filter: /.*/, namespace: 'lazy-socks' }, () => ({
-          contents:
-            "let socks; module.exports = { get SocksClient() { return (socks ??= require('socks')).SocksClient; } };",
+          contents: `let socks; module.exports = { get SocksClient() { return (socks ??= (${requireFromMqtt})('socks')).SocksClient; } };`,
           loader: 'js',
         }));
       },
@@ -100,7 +105,7 @@ await build({
               : undefined,
         );
         b.onLoad({ filter: /.*/, namespace: 'lazy-mqtt-helper' }, (args) => ({
-          contents: `let m; const load = () => (m ??= require(${JSON.stringify(args.path)}));\n${standIns[args.path]}`,
+          contents: `let m; const load = () => (m ??= (${requireFromMqtt})(${JSON.stringify(args.path)}));\n${standIns[args.path]}`,
           loader: 'js',
         }));
       },
