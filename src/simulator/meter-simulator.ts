@@ -113,8 +113,16 @@ export class MeterSimulator {
     if (r() < 0.2) this.reactiveInVarh++;
     if (r() < 0.3) this.reactiveOutVarh++;
     const voltage = (): number => Math.round(2300 + (r() - 0.5) * 60);
-    const perPhaseA = (powerIn + powerOut) / 3 / 230;
-    const current = (): number => Math.round(Math.max(0, perPhaseA * (0.7 + r() * 0.6)) * 100);
+    const voltageDecivolts = [voltage(), voltage(), voltage()] as const;
+    const powerFactorMilli = Math.round(950 + r() * 50);
+    // The phases carry the power unevenly, but together exactly what it takes: Σ U·I = P / cos φ. Currents
+    // drawn per phase on their own could sum to less than the power, which no meter sends and which the
+    // plausibility check then rightly withholds (the demo showed IMPLAUSIBLE now and then).
+    const apparentVA = (powerIn + powerOut) / (powerFactorMilli / 1000);
+    const shares = [0.7 + r() * 0.6, 0.7 + r() * 0.6, 0.7 + r() * 0.6] as const;
+    const sum = shares[0] + shares[1] + shares[2];
+    const current = (phase: 0 | 1 | 2): number =>
+      Math.round(((apparentVA * shares[phase]) / sum / (voltageDecivolts[phase] / 10)) * 100);
     return {
       energyInWh: this.energyInWh,
       energyOutWh: this.energyOutWh,
@@ -122,9 +130,9 @@ export class MeterSimulator {
       reactiveEnergyOutVarh: this.reactiveOutVarh,
       powerInW: powerIn,
       powerOutW: powerOut,
-      voltageDecivolts: [voltage(), voltage(), voltage()],
-      currentCentiamps: [current(), current(), current()],
-      powerFactorMilli: Math.round(950 + r() * 50),
+      voltageDecivolts: [...voltageDecivolts],
+      currentCentiamps: [current(0), current(1), current(2)],
+      powerFactorMilli,
     };
   }
 }
