@@ -60,7 +60,6 @@ export class HaIntegration {
   private meterId: string | undefined;
   /** Every value key the meter's published telegrams carried so far. */
   private readonly sentKeys = new Set<string>();
-  private lastBytesAt: number | undefined;
   private notified: Problem | undefined;
   private entities: Record<string, string> = {};
   private language: DiscoveryLanguage | undefined;
@@ -83,9 +82,6 @@ export class HaIntegration {
   ) {
     this.energySettled = existsSync(join(options.stateDir, STATE_FILE));
     bridge.listen({
-      bytes: () => {
-        this.lastBytesAt = Date.now();
-      },
       telegram: (t) => {
         let grew = false;
         for (const key of Object.keys(t.values)) {
@@ -252,9 +248,7 @@ export class HaIntegration {
     const afterMs = this.options.problemAfterMs ?? 60_000;
     // The first minute after start is not "failing for a minute".
     const problem =
-      now - this.startedAt < afterMs
-        ? undefined
-        : currentProblem(this.bridge.stats, this.lastBytesAt, now, afterMs);
+      now - this.startedAt < afterMs ? undefined : currentProblem(this.bridge.stats, now, afterMs);
     if (problem !== undefined && problem !== this.notified) {
       await callService(connection, 'persistent_notification', 'create', {
         notification_id: NOTIFICATION_ID,

@@ -9,14 +9,10 @@ import type { PipelineStats } from '../bridge/pipeline-stats.js';
 
 export type Problem = 'NO_DATA' | 'NO_FRAMES' | 'WRONG_KEY' | 'NO_KEY' | 'AUTH_FAILED' | 'UNSUPPORTED';
 
-export function currentProblem(
-  stats: PipelineStats,
-  lastBytesAt: number | undefined,
-  now: number,
-  afterMs: number,
-): Problem | undefined {
+export function currentProblem(stats: PipelineStats, now: number, afterMs: number): Problem | undefined {
   const since = stats.lastTelegramAt;
   if (since !== undefined && now - since < afterMs) return undefined;
+  const lastBytesAt = stats.lastBytesAt;
   if (lastBytesAt === undefined || now - lastBytesAt >= afterMs) return 'NO_DATA';
   const code = stats.lastError?.code;
   if (code === 'WRONG_KEY' || code === 'NO_KEY' || code === 'AUTH_FAILED' || code === 'UNSUPPORTED')
