@@ -1,26 +1,22 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { dockerfileNodeFlags } from '../test/support/container-flags.js';
 
 /** What the bench measures a process with, and where each bench leaves its figures for the report. */
 
 const root = new URL('../', import.meta.url);
 
 /**
- * The V8 flags the container starts the bridge with, read from the Dockerfile itself: its NODE_OPTIONS and the
- * flags its CMD gives node (those NODE_OPTIONS may not hold). The figures are the container's, not those of a
- * configuration that only the bench uses. BENCH_NODE_OPTIONS overrides the NODE_OPTIONS (and, without BENCH_EXEC_ARGV, drops the CMD's flags),
- * BENCH_EXEC_ARGV the CMD's flags.
+ * The V8 flags the container starts the bridge with (test/support/container-flags.ts), so that the figures are
+ * the container's. BENCH_NODE_OPTIONS overrides the NODE_OPTIONS (and, without BENCH_EXEC_ARGV, drops the CMD's
+ * flags), BENCH_EXEC_ARGV the CMD's flags.
  */
 export function containerNodeFlags(): { nodeOptions: string; execArgv: string[] } {
   const override = process.env['BENCH_NODE_OPTIONS'];
   const execArgv = process.env['BENCH_EXEC_ARGV']?.split(' ').filter((a) => a !== '');
   if (override !== undefined) return { nodeOptions: override, execArgv: execArgv ?? [] };
-  const dockerfile = readFileSync(new URL('Dockerfile', root), 'utf8');
-  const options = /NODE_OPTIONS="([^"]*)"/.exec(dockerfile);
-  if (options === null) throw new Error('the Dockerfile sets no NODE_OPTIONS="…"');
-  const cmd = /^CMD (\[.*\])$/m.exec(dockerfile);
-  const argv = cmd === null ? [] : (JSON.parse(cmd[1] ?? '[]') as string[]);
-  return { nodeOptions: options[1] ?? '', execArgv: execArgv ?? argv.filter((a) => a.startsWith('--')) };
+  const container = dockerfileNodeFlags();
+  return { nodeOptions: container.nodeOptions, execArgv: execArgv ?? container.execArgv };
 }
 
 /** The command the package installs (package.json bin), as npx and the container run it: built, not tsx. */

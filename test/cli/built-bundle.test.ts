@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -10,6 +10,7 @@ import { TelegramDecoder } from '../../src/decoder/telegram-decoder.js';
 import { MeterSimulator } from '../../src/simulator/meter-simulator.js';
 import { openPtyPair, type PtyPair } from '../../src/simulator/pty-pair.js';
 import { freeTcpPort } from '../../src/web/free-port.js';
+import { dockerfileNodeFlags } from '../support/container-flags.js';
 import { type FakeHomeAssistant, startFakeHomeAssistant } from '../support/fake-home-assistant.js';
 import { feedLine } from '../support/meter-line.js';
 import {
@@ -33,15 +34,6 @@ import { until } from '../support/wait.js';
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const KEY = '000102030405060708090A0B0C0D0E0F';
 const AUTH = { username: BROKER_USER, password: BROKER_PASSWORD };
-
-/** The node flags the add-on image starts the bundle with: its NODE_OPTIONS and the CMD line's flags. */
-function containerFlags(): { nodeOptions: string; execArgv: string[] } {
-  const dockerfile = readFileSync(join(ROOT, 'Dockerfile'), 'utf8');
-  const nodeOptions = /NODE_OPTIONS="([^"]*)"/.exec(dockerfile)?.[1];
-  const cmd = /^CMD (\[.*\])$/m.exec(dockerfile)?.[1];
-  assert.ok(nodeOptions !== undefined && cmd !== undefined, 'the Dockerfile sets NODE_OPTIONS and a CMD');
-  return { nodeOptions, execArgv: (JSON.parse(cmd) as string[]).filter((a) => a.startsWith('--')) };
-}
 
 describe('the built bundle, as the container starts it', () => {
   let broker: Mosquitto;
@@ -69,7 +61,7 @@ describe('the built bundle, as the container starts it', () => {
     const prefix = 'bundle/meter';
     const recorder = await MqttRecorder.connect(broker.url, [`${prefix}/#`], AUTH);
     cleanups.push(() => recorder.close());
-    const { nodeOptions, execArgv } = containerFlags();
+    const { nodeOptions, execArgv } = dockerfileNodeFlags();
     const httpPort = await freeTcpPort(0);
     const output: string[] = [];
     const bridge: ChildProcess = spawn(
