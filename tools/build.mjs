@@ -16,6 +16,33 @@ const nodeRequire = createRequire(import.meta.url);
 const requireFromMqtt =
   "(name) => require(require.resolve(name, { paths: [require('node:path').dirname(require.resolve('mqtt/package.json'))] }))";
 
+/**
+ * A module that `importer` requires as it loads but uses only later, if at all, stood in for by one that loads
+ * it at its first use. `exports` writes the stand-in's exports on `load()`, which returns the module;
+ * `requireWith` loads it at run time (from node_modules or Node) and `bundled` resolves it instead to a file
+ * of the bundle, which then only runs at that first use.
+ */
+function atFirstUse(name, { filter, importer, exports, requireWith = 'require', bundled }) {
+  return {
+    name,
+    setup(b) {
+      b.onResolve({ filter }, (args) => {
+        if (args.namespace === name) return { path: args.path, external: true };
+        if (!importer.test(args.importer)) return undefined;
+        return { path: bundled === undefined ? args.path : bundled(args), namespace: name };
+      });
+      b.onLoad({ filter: /.*/, namespace: name }, (args) => ({
+        contents: `let m; const load = () => (m ??= ${requireWith}(${JSON.stringify(args.path)}));\n${exports(args.path)}`,
+        loader: 'js',
+        ...(bundled === undefined ? {} : { resolveDir: dirname(args.path) }),
+      }));
+    },
+  };
+}
+
+/** Stand-in exports that call the module's own functions of these names. */
+const callsTo = (...names) => names.map((n) => `exports.${n} = (...a) => load().${n}(...a);`).join('\n');
+
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
 
 rmSync('dist', { recursive: true, force: true });
@@ -67,73 +94,37 @@ await build({
         }));
       },
     },
-    {
-      // MQTT.js loads the `socks` package (with ip-address and smart-buffer, ~70 KB) with its TCP transport,
-      // but uses it only for a proxy named in MQTTJS_SOCKS_PROXY: then it comes from node_modules, at first use.
-      name: 'lazy-socks',
-      setup(b) {
-        b.onResolve({ filter: /^socks$/ }, (args) =>
-          args.namespace === 'lazy-socks'
-            ? { path: 'socks', external: true }
-            : { path: 'socks', namespace: 'lazy-socks' },
-        );
-        b.onLoad({ filter: /.*/, namespace: 'lazy-socks' }, () => ({
-          contents: `let socks; module.exports = { get SocksClient() { return (socks ??= (${requireFromMqtt})('socks')).SocksClient; } };`,
-          loader: 'js',
-        }));
-      },
-    },
-    {
-      // Two more of MQTT.js's packages, loaded with it and used only when: worker-timers (with its worker
-      // broker and a regenerator runtime) runs a browser's timers, lru-cache keeps MQTT 5 topic aliases,
-      // which the bridge does not ask for. Both read the global `performance` as they load, which loads
-      // perf_hooks (~0.4 MiB resident on Node 22). Each comes from node_modules at its first use instead.
-      name: 'lazy-mqtt-helpers',
-      setup(b) {
-        const standIns = {
-          'worker-timers': ['setInterval', 'clearInterval', 'setTimeout', 'clearTimeout']
-            .map((name) => `exports.${name} = (...a) => load().${name}(...a);`)
-            .join('\n'),
-          'lru-cache':
-            'exports.LRUCache = function LRUCache(options) { return new (load().LRUCache)(options); };',
-        };
-        b.onResolve({ filter: /^(worker-timers|lru-cache)$/ }, (args) =>
-          args.namespace === 'lazy-mqtt-helper'
-            ? { path: args.path, external: true }
-            : /[\\/]node_modules[\\/]mqtt[\\/]/.test(args.importer)
-              ? { path: args.path, namespace: 'lazy-mqtt-helper' }
-              : undefined,
-        );
-        b.onLoad({ filter: /.*/, namespace: 'lazy-mqtt-helper' }, (args) => ({
-          contents: `let m; const load = () => (m ??= (${requireFromMqtt})(${JSON.stringify(args.path)}));\n${standIns[args.path]}`,
-          loader: 'js',
-        }));
-      },
-    },
-    {
-      // MQTT.js requires its WebSocket and TLS transports when it connects, whatever the URL, and with them ws,
-      // tls, https and zlib: ~4 MiB resident on Node 22 for a bridge on mqtt://. Each is loaded at its first
-      // use instead (a ws:// or mqtts:// broker URL).
-      name: 'lazy-mqtt-transports',
-      setup(b) {
-        b.onResolve({ filter: /^\.\/(ws|tls)$/ }, (args) =>
-          /[\\/]mqtt[\\/]build[\\/]lib[\\/]connect[\\/]index\.js$/.test(args.importer)
-            ? { path: join(args.resolveDir, `${args.path}.js`), namespace: 'lazy-mqtt-transport' }
-            : undefined,
-        );
-        b.onLoad({ filter: /.*/, namespace: 'lazy-mqtt-transport' }, (args) => ({
-          contents: [
-            `let t; const load = () => (t ??= require(${JSON.stringify(args.path)}));`,
-            'exports.__esModule = true;',
-            ...['default', 'streamBuilder', 'browserStreamBuilder'].map(
-              (name) => `exports.${name} = (...a) => load().${name}(...a);`,
-            ),
-          ].join('\n'),
-          loader: 'js',
-          resolveDir: dirname(args.path),
-        }));
-      },
-    },
+    // MQTT.js loads the `socks` package (with ip-address and smart-buffer, ~70 KB) with its TCP transport,
+    // but uses it only for a proxy named in MQTTJS_SOCKS_PROXY: then it comes from node_modules, at first use.
+    atFirstUse('lazy-socks', {
+      filter: /^socks$/,
+      importer: /[\\/]node_modules[\\/]mqtt[\\/]/,
+      requireWith: requireFromMqtt,
+      exports: () => 'module.exports = { get SocksClient() { return load().SocksClient; } };',
+    }),
+    // Two more of MQTT.js's packages, loaded with it and used only when: worker-timers (with its worker
+    // broker and a regenerator runtime) runs a browser's timers, lru-cache keeps MQTT 5 topic aliases,
+    // which the bridge does not ask for. Both read the global `performance` as they load, which loads
+    // perf_hooks (~0.4 MiB resident on Node 22). Each comes from node_modules at its first use instead.
+    atFirstUse('lazy-mqtt-helpers', {
+      filter: /^(worker-timers|lru-cache)$/,
+      importer: /[\\/]node_modules[\\/]mqtt[\\/]/,
+      requireWith: requireFromMqtt,
+      exports: (path) =>
+        path === 'lru-cache'
+          ? 'exports.LRUCache = function LRUCache(options) { return new (load().LRUCache)(options); };'
+          : callsTo('setInterval', 'clearInterval', 'setTimeout', 'clearTimeout'),
+    }),
+    // MQTT.js requires its WebSocket and TLS transports when it connects, whatever the URL, and with them ws,
+    // tls, https and zlib: ~4 MiB resident on Node 22 for a bridge on mqtt://. Each is loaded at its first
+    // use instead (a ws:// or mqtts:// broker URL).
+    atFirstUse('lazy-mqtt-transports', {
+      filter: /^\.\/(ws|tls)$/,
+      importer: /[\\/]mqtt[\\/]build[\\/]lib[\\/]connect[\\/]index\.js$/,
+      bundled: (args) => join(args.resolveDir, `${args.path}.js`),
+      exports: () =>
+        `exports.__esModule = true;\n${callsTo('default', 'streamBuilder', 'browserStreamBuilder')}`,
+    }),
     {
       // serialport's JavaScript is bundled like the rest (as separate CommonJS packages loaded through Node's
       // ES-module loader they cost ~3 MiB more resident on Node 22); its native binding stays in
@@ -159,28 +150,15 @@ await build({
         );
       },
     },
-    {
-      // ws requires https, tls and zlib when it loads, for wss:// URLs and compressed messages: ~3 MiB resident
-      // on Node 22 in the add-on, whose Home Assistant session speaks ws:// to the Supervisor without
-      // compression (ha-connection.ts). Each is loaded at its first use instead.
-      name: 'lazy-ws-builtins',
-      setup(b) {
-        b.onResolve({ filter: /^(https|tls|zlib)$/ }, (args) =>
-          args.namespace === 'lazy-builtin'
-            ? { path: args.path, external: true }
-            : /[\\/]node_modules[\\/]ws[\\/]lib[\\/]/.test(args.importer)
-              ? { path: args.path, namespace: 'lazy-builtin' }
-              : undefined,
-        );
-        b.onLoad({ filter: /.*/, namespace: 'lazy-builtin' }, (args) => ({
-          contents: [
-            `let m; const load = () => (m ??= require(${JSON.stringify(args.path)}));`,
-            'module.exports = new Proxy({}, { get: (_, name) => load()[name], has: (_, name) => name in load() });',
-          ].join('\n'),
-          loader: 'js',
-        }));
-      },
-    },
+    // ws requires https, tls and zlib when it loads, for wss:// URLs and compressed messages: ~3 MiB resident
+    // on Node 22 in the add-on, whose Home Assistant session speaks ws:// to the Supervisor without
+    // compression (ha-connection.ts). Each is loaded at its first use instead.
+    atFirstUse('lazy-ws-builtins', {
+      filter: /^(https|tls|zlib)$/,
+      importer: /[\\/]node_modules[\\/]ws[\\/]lib[\\/]/,
+      exports: () =>
+        'module.exports = new Proxy({}, { get: (_, name) => load()[name], has: (_, name) => name in load() });',
+    }),
     {
       // src/version.ts reads ../package.json relative to its own file, which a chunk is not: the version is
       // the package's at build time.
