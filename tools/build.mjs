@@ -32,7 +32,7 @@ function atFirstUse(name, { filter, importer, exports, requireWith = 'require', 
         return { path: bundled === undefined ? args.path : bundled(args), namespace: name };
       });
       b.onLoad({ filter: /.*/, namespace: name }, (args) => ({
-        contents: `let m; const load = () => (m ??= ${requireWith}(${JSON.stringify(args.path)}));\n${exports(args.path)}`,
+        contents: `let m; const load = () => (m ??= (${requireWith})(${JSON.stringify(args.path)}));\n${exports(args.path)}`,
         loader: 'js',
         ...(bundled === undefined ? {} : { resolveDir: dirname(args.path) }),
       }));

@@ -127,4 +127,43 @@ describe('the built bundle, as the container starts it', () => {
     assert.equal((JSON.parse(snapshot) as { type?: unknown }).type, 'snapshot');
     assert.doesNotMatch(output.join(''), /ERROR|Error:/, output.join(''));
   });
+
+  it("loads MQTT.js's SOCKS client when a proxy is named", async () => {
+    // The bundle loads the socks package only then; a stand-in that does not reach it would leave the bridge
+    // silently unconnected, the proxy's refusal never reported.
+    const proxyPort = await freeTcpPort(0);
+    const { nodeOptions, execArgv } = dockerfileNodeFlags();
+    const output: string[] = [];
+    const bridge = spawn(
+      process.execPath,
+      [
+        ...execArgv,
+        join(ROOT, 'dist', 'cli', 'main.js'),
+        'run',
+        '--device',
+        `tcp://127.0.0.1:${await freeTcpPort(0)}`,
+        '--key',
+        KEY,
+        ...brokerFlags(broker.url),
+        '--http-port',
+        String(await freeTcpPort(0)),
+      ],
+      {
+        env: {
+          ...process.env,
+          NODE_OPTIONS: nodeOptions,
+          MQTTJS_SOCKS_PROXY: `socks5://127.0.0.1:${proxyPort}`,
+        },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    for (const stream of [bridge.stdout, bridge.stderr])
+      stream?.on('data', (d: Buffer) => output.push(d.toString()));
+    cleanups.push(() => bridge.kill('SIGKILL'));
+    await until(
+      () => output.join('').includes(`127.0.0.1:${proxyPort}`),
+      () => `the proxy's refusal; the bridge said:\n${output.join('')}`,
+    );
+    assert.match(output.join(''), new RegExp(`ERROR \\[mqtt\\] .*ECONNREFUSED 127\\.0\\.0\\.1:${proxyPort}`));
+  });
 });
