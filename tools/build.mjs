@@ -62,6 +62,9 @@ await build({
   legalComments: 'linked',
   // The CommonJS dependencies (mqtt's, ws) require Node's built-ins: an ES module has no `require` of its own.
   banner: { js: "import{createRequire as __cr}from'node:module';const require=__cr(import.meta.url);" },
+  // readable-stream (MQTT.js's and bl's streams) is a copy of Node's own stream module for browsers, ~200 KB
+  // of source with its polyfills; in Node the module it copies is already loaded.
+  alias: { 'readable-stream': 'node:stream' },
   plugins: [
     {
       // Node's built-ins as require() instead of import, and only the names the code imports. A built-in
