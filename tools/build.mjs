@@ -128,6 +128,32 @@ await build({
       exports: () =>
         `exports.__esModule = true;\n${callsTo('default', 'streamBuilder', 'browserStreamBuilder')}`,
     }),
+    // MQTT.js's SOCKS connector, required by its TCP and TLS transports, loads dns and assert as it loads
+    // (~0.9 MiB resident on Node 22), for a proxy named in MQTTJS_SOCKS_PROXY; loaded at first use instead.
+    atFirstUse('lazy-mqtt-socks', {
+      filter: /^\.\/socks$/,
+      importer: /[\\/]mqtt[\\/]build[\\/]lib[\\/]connect[\\/](tcp|tls)\.js$/,
+      bundled: (args) => join(args.resolveDir, `${args.path}.js`),
+      exports: () => `exports.__esModule = true;\n${callsTo('default')}`,
+    }),
+    // serialport lists ports by running udevadm: child_process (which loads dgram) at the first listing.
+    atFirstUse('lazy-child-process', {
+      filter: /^child_process$/,
+      importer: /[\\/]@serialport[\\/]bindings-cpp[\\/]dist[\\/]linux-list\.js$/,
+      exports: () => callsTo('spawn'),
+    }),
+    {
+      // serialport's entry point also loads its ten stream parsers and its mock binding; the bridge imports
+      // only the SerialPort class, from the file that defines it.
+      name: 'serialport-class',
+      setup(b) {
+        b.onResolve({ filter: /^serialport$/ }, (args) =>
+          /[\\/]src[\\/]/.test(args.importer)
+            ? { path: nodeRequire.resolve('serialport/dist/serialport.js') }
+            : undefined,
+        );
+      },
+    },
     {
       // serialport's JavaScript is bundled like the rest (as separate CommonJS packages loaded through Node's
       // ES-module loader they cost ~3 MiB more resident on Node 22); its native binding stays in
