@@ -154,6 +154,17 @@ await build({
         );
       },
     },
+    // debug, in MQTT.js, mqtt-packet and serialport, writes only for the namespaces in DEBUG, which it reads
+    // as it loads; to decide on colours it also loads tty, os and supports-color. Without DEBUG it is not
+    // loaded and each logger it would have made does nothing; with DEBUG it comes from node_modules.
+    atFirstUse('debug-when-asked', {
+      filter: /^debug$/,
+      importer: /[\\/]node_modules[\\/]/,
+      requireWith: requireFromMqtt,
+      exports: () =>
+        'const quiet = Object.assign(() => {}, { enabled: false });\n' +
+        'module.exports = process.env.DEBUG ? load() : () => quiet;',
+    }),
     {
       // serialport's JavaScript is bundled like the rest (as separate CommonJS packages loaded through Node's
       // ES-module loader they cost ~3 MiB more resident on Node 22); its native binding stays in

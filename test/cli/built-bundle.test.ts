@@ -26,9 +26,10 @@ import { until } from '../support/wait.js';
 /**
  * The shipped bundle (tools/build.mjs), started with the Dockerfile's node flags, not the sources under tsx that
  * the other tests run: the build replaces parts of the dependencies (serialport's binding found in
- * node_modules from the bundle, ws's https/tls/zlib and MQTT.js's helpers loaded at first use, Node's
- * built-ins by require), and only the bundle shows that the bridge still reads a serial port, publishes to
- * MQTT, serves its page's live feed and talks to Home Assistant with them.
+ * node_modules from the bundle, ws's https/tls/zlib and MQTT.js's helpers loaded at first use, debug only
+ * with DEBUG, Node's stream module for readable-stream, Node's built-ins by require), and only the bundle
+ * shows that the bridge still reads a serial port, publishes to MQTT, serves its page's live feed and talks
+ * to Home Assistant with them.
  */
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -128,9 +129,9 @@ describe('the built bundle, as the container starts it', () => {
     assert.doesNotMatch(output.join(''), /ERROR|Error:/, output.join(''));
   });
 
-  it("loads MQTT.js's SOCKS client when a proxy is named", async () => {
-    // The bundle loads the socks package only then; a stand-in that does not reach it would leave the bridge
-    // silently unconnected, the proxy's refusal never reported.
+  it("loads debug when DEBUG names a namespace, and MQTT.js's SOCKS connector when a proxy is named", async () => {
+    // Both stand in for modules the bundle loads only then; a stand-in that does not reach the module would
+    // print no debug lines, and the proxy's refusal would never be reported.
     const proxyPort = await freeTcpPort(0);
     const { nodeOptions, execArgv } = dockerfileNodeFlags();
     const output: string[] = [];
@@ -152,6 +153,7 @@ describe('the built bundle, as the container starts it', () => {
         env: {
           ...process.env,
           NODE_OPTIONS: nodeOptions,
+          DEBUG: 'mqttjs:client',
           MQTTJS_SOCKS_PROXY: `socks5://127.0.0.1:${proxyPort}`,
         },
         stdio: ['ignore', 'pipe', 'pipe'],
@@ -161,8 +163,8 @@ describe('the built bundle, as the container starts it', () => {
       stream?.on('data', (d: Buffer) => output.push(d.toString()));
     cleanups.push(() => bridge.kill('SIGKILL'));
     await until(
-      () => output.join('').includes(`127.0.0.1:${proxyPort}`),
-      () => `the proxy's refusal; the bridge said:\n${output.join('')}`,
+      () => output.join('').includes('mqttjs:client') && output.join('').includes(`127.0.0.1:${proxyPort}`),
+      () => `a debug line of mqttjs:client and the proxy's refusal; the bridge said:\n${output.join('')}`,
     );
     assert.match(output.join(''), new RegExp(`ERROR \\[mqtt\\] .*ECONNREFUSED 127\\.0\\.0\\.1:${proxyPort}`));
   });
