@@ -36,8 +36,8 @@ const LOAD_TELEGRAMS = 10_000;
 /** 2400 baud with a start bit, 8 data bits, even parity and a stop bit: 11 bits a byte. */
 const MS_PER_BYTE = (11 * 1000) / 2400;
 
-const { nodeOptions, execArgv } = containerNodeFlags();
-const env = { ...process.env, NODE_OPTIONS: nodeOptions };
+const { nodeOptions, execArgv, env: containerEnv } = containerNodeFlags();
+const env = { ...process.env, ...containerEnv, NODE_OPTIONS: nodeOptions };
 const broker = await startMosquitto();
 const pty = await openPtyPair();
 const bridge = spawn(
@@ -227,6 +227,7 @@ const figures = {
   node: process.version,
   nodeOptions,
   execArgv,
+  containerEnv,
   idle,
   paced,
   burst,
@@ -239,7 +240,10 @@ saveFigures(`footprint-node${process.versions.node.split('.')[0]}`, figures);
 const f = (n: number, digits = 2): string => n.toFixed(digits);
 const lat = (l: Latency): string =>
   `p50 ${f(l.p50)} ms, p99 ${f(l.p99)} ms, max ${f(l.max)} ms (${l.samples})`;
-console.log(`footprint: node ${process.version} ${execArgv.join(' ')}, NODE_OPTIONS="${nodeOptions}"`);
+const shownEnv = Object.entries(containerEnv).map(([k, v]) => ` ${k}=${v}`);
+console.log(
+  `footprint: node ${process.version} ${execArgv.join(' ')}, NODE_OPTIONS="${nodeOptions}"${shownEnv.join('')}`,
+);
 console.log(
   `footprint: idle CPU over ${f(idle.seconds, 0)} s: bridge ${f(idle.bridgeMsPerS, 3)} ms/s, bare node ${f(idle.bareMsPerS, 3)} ms/s`,
 );

@@ -7,16 +7,21 @@ import { dockerfileNodeFlags } from '../test/support/container-flags.js';
 const root = new URL('../', import.meta.url);
 
 /**
- * The V8 flags the container starts the bridge with (test/support/container-flags.ts), so that the figures are
- * the container's. BENCH_NODE_OPTIONS overrides the NODE_OPTIONS (and, without BENCH_EXEC_ARGV, drops the CMD's
- * flags), BENCH_EXEC_ARGV the CMD's flags.
+ * The V8 flags and malloc tunables the container starts the bridge with (test/support/container-flags.ts), so
+ * that the figures are the container's. BENCH_NODE_OPTIONS overrides the NODE_OPTIONS (and, without
+ * BENCH_EXEC_ARGV, drops the CMD's flags and the image's GLIBC_TUNABLES: set it in the environment to keep it),
+ * BENCH_EXEC_ARGV the CMD's flags.
  */
-export function containerNodeFlags(): { nodeOptions: string; execArgv: string[] } {
+export function containerNodeFlags(): {
+  nodeOptions: string;
+  execArgv: string[];
+  env: Record<string, string>;
+} {
   const override = process.env['BENCH_NODE_OPTIONS'];
   const execArgv = process.env['BENCH_EXEC_ARGV']?.split(' ').filter((a) => a !== '');
-  if (override !== undefined) return { nodeOptions: override, execArgv: execArgv ?? [] };
+  if (override !== undefined) return { nodeOptions: override, execArgv: execArgv ?? [], env: {} };
   const container = dockerfileNodeFlags();
-  return { nodeOptions: container.nodeOptions, execArgv: execArgv ?? container.execArgv };
+  return { nodeOptions: container.nodeOptions, execArgv: execArgv ?? container.execArgv, env: container.env };
 }
 
 /** The command the package installs (package.json bin), as npx and the container run it: built, not tsx. */

@@ -16,6 +16,8 @@ type Footprint = {
   node: string;
   nodeOptions: string;
   execArgv: string[];
+  /** Older figure files lack it. */
+  containerEnv?: Record<string, string>;
   idle: { bridgeMsPerS: number; bareMsPerS: number };
   paced: { bridgeMsPerTelegram: number; bareMsPerTelegram: number; latency: Latency };
   burst: Latency;
@@ -147,7 +149,11 @@ const rows: Row[] = [
 ];
 
 console.log(
-  `\nissue 14 targets, node ${process.version} ${footprint.execArgv.join(' ')}, container NODE_OPTIONS="${footprint.nodeOptions}"`,
+  `\nissue 14 targets, node ${process.version} ${footprint.execArgv.join(' ')}, container NODE_OPTIONS="${footprint.nodeOptions}"${Object.entries(
+    footprint.containerEnv ?? {},
+  )
+    .map(([k, v]) => ` ${k}=${v}`)
+    .join('')}`,
 );
 const header: Row = ['measure', 'ours', 'baseline (same run)', 'target', true, 'before (issue 14)'];
 const cells = (r: Row): string[] => [

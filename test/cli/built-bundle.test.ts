@@ -62,7 +62,7 @@ describe('the built bundle, as the container starts it', () => {
     const prefix = 'bundle/meter';
     const recorder = await MqttRecorder.connect(broker.url, [`${prefix}/#`], AUTH);
     cleanups.push(() => recorder.close());
-    const { nodeOptions, execArgv } = dockerfileNodeFlags();
+    const { nodeOptions, execArgv, env: containerEnv } = dockerfileNodeFlags();
     const httpPort = await freeTcpPort(0);
     const output: string[] = [];
     const bridge: ChildProcess = spawn(
@@ -85,7 +85,10 @@ describe('the built bundle, as the container starts it', () => {
         '--http-port',
         String(httpPort),
       ],
-      { env: { ...process.env, NODE_OPTIONS: nodeOptions }, stdio: ['ignore', 'pipe', 'pipe'] },
+      {
+        env: { ...process.env, ...containerEnv, NODE_OPTIONS: nodeOptions },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
     );
     for (const stream of [bridge.stdout, bridge.stderr])
       stream?.on('data', (d: Buffer) => output.push(d.toString()));
@@ -133,7 +136,7 @@ describe('the built bundle, as the container starts it', () => {
     // Both stand in for modules the bundle loads only then; a stand-in that does not reach the module would
     // print no debug lines, and the proxy's refusal would never be reported.
     const proxyPort = await freeTcpPort(0);
-    const { nodeOptions, execArgv } = dockerfileNodeFlags();
+    const { nodeOptions, execArgv, env: containerEnv } = dockerfileNodeFlags();
     const output: string[] = [];
     const bridge = spawn(
       process.execPath,
@@ -152,6 +155,7 @@ describe('the built bundle, as the container starts it', () => {
       {
         env: {
           ...process.env,
+          ...containerEnv,
           NODE_OPTIONS: nodeOptions,
           DEBUG: 'mqttjs:client',
           MQTTJS_SOCKS_PROXY: `socks5://127.0.0.1:${proxyPort}`,

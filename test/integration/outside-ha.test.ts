@@ -18,6 +18,7 @@ import mqtt from 'mqtt';
 import { parse } from 'yaml';
 import { loadConfig } from '../../src/config/load.js';
 import { parseDsn, scrub } from '../../src/sinks/sentry.js';
+import { dockerfileNodeFlags } from '../support/container-flags.js';
 import { freePort, MOSQUITTO, waitForPort } from '../support/mosquitto.js';
 
 /**
@@ -316,6 +317,23 @@ describe('systemd unit (tools/smartmeter-bridge.service)', () => {
     const security = spawnSync('systemd-analyze', ['security', '--offline=yes', copy], { encoding: 'utf8' });
     const exposure = Number(/Overall exposure level for .*?: (\d+\.\d+)/.exec(security.stdout)?.[1]);
     assert.ok(exposure <= 5, `exposure ${exposure} (systemd rates ≤ 5 as OK); ${security.stderr}`);
+  });
+
+  it("runs node as the container does: the Dockerfile's flags and malloc setting", () => {
+    // The Dockerfile says what each one buys; a Raspberry Pi without containers should not miss one.
+    const container = dockerfileNodeFlags();
+    const execStart = (setting('ExecStart') ?? '').split(/\s+/);
+    const nodeArgs = execStart.slice(
+      1,
+      execStart.findIndex((a) => a.endsWith('main.js')),
+    );
+    assert.deepEqual(
+      [...nodeArgs].sort(),
+      [...container.nodeOptions.split(' '), ...container.execArgv].sort(),
+      'ExecStart gives node the NODE_OPTIONS and the CMD flags of the Dockerfile',
+    );
+    for (const [name, value] of Object.entries(container.env))
+      assert.match(unit, new RegExp(`^Environment=${name}=${value.replaceAll('.', '\\.')}$`, 'm'));
   });
 
   it('starts the bridge with the variables of its own example env file, and does not restart on a configuration error', () => {
