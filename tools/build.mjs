@@ -1,10 +1,22 @@
-// The shipped build: `run`, the add-on and every CLI command as one minified ES module bundle with shared
-// chunks, so that a command loads only what it imports. Measured with the Dockerfile's NODE_OPTIONS, the
-// bundle keeps the running bridge ~9 MiB smaller than tsc's one-file-per-module output: fewer module
-// records, and minified source text, which V8 keeps for every loaded function.
+// The shipped build: `run`, the add-on and every CLI command as one minified bundle with shared chunks, so that
+// a command loads only what it imports. Measured with the Dockerfile's NODE_OPTIONS, the bundle keeps the
+// running bridge ~9 MiB smaller than tsc's one-file-per-module output: fewer module records, and minified
+// source text, which V8 keeps for every loaded function.
+// esbuild splits into chunks only for ES modules, so it builds those first, then turns each file into a
+// CommonJS one (its imports into require calls): Node then runs the bridge without its ES-module loader, and
+// without `module` for a require of its own, ~0.5 MiB resident on Node 22 (bench/footprint.bench.ts).
 // Type checking is `npm run typecheck`'s job; esbuild only strips the types.
-import { chmodSync, readFileSync, rmSync } from 'node:fs';
+import {
+  chmodSync,
+  copyFileSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { build } from 'esbuild';
 
@@ -46,10 +58,11 @@ const callsTo = (...names) => names.map((n) => `exports.${n} = (...a) => load().
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
 
 rmSync('dist', { recursive: true, force: true });
+const modules = mkdtempSync(join(tmpdir(), 'smartmeter-bridge-build-'));
 await build({
   entryPoints: ['src/cli/main.ts', 'src/addon/main.ts'],
   outbase: 'src',
-  outdir: 'dist',
+  outdir: modules,
   // Chunks beside the entry points' folders, so that every file of the bundle sits one level below package.json.
   chunkNames: 'chunks/[name]-[hash]',
   bundle: true,
@@ -60,8 +73,6 @@ await build({
   minify: true,
   sourcemap: 'linked',
   legalComments: 'linked',
-  // The CommonJS dependencies (mqtt's, ws) require Node's built-ins: an ES module has no `require` of its own.
-  banner: { js: "import{createRequire as __cr}from'node:module';const require=__cr(import.meta.url);" },
   // readable-stream (MQTT.js's and bl's streams) is a copy of Node's own stream module for browsers, ~200 KB
   // of source with its polyfills; in Node the module it copies is already loaded.
   alias: { 'readable-stream': 'node:stream' },
@@ -76,8 +87,13 @@ await build({
       // (bench/footprint.bench.ts).
       name: 'builtins-by-require',
       setup(b) {
+        // A require() of a built-in stays one: esbuild would give it this module's exports as an object,
+        // reading every name (on Node 22 http's WebSocket, which loads undici).
         b.onResolve({ filter: /^node:/ }, (args) =>
-          args.namespace === 'builtin' || args.path === 'node:module' || !/[\\/]src[\\/]/.test(args.importer)
+          args.namespace === 'builtin' ||
+          args.kind !== 'import-statement' ||
+          args.path === 'node:module' ||
+          !/[\\/]src[\\/]/.test(args.importer)
             ? { path: args.path, external: true }
             : { path: args.path, namespace: 'builtin' },
         );
@@ -200,6 +216,18 @@ await build({
         'module.exports = new Proxy({}, { get: (_, name) => load()[name], has: (_, name) => name in load() });',
     }),
     {
+      // src/net/node-http.ts makes itself a require to load node:http without import (under tsx, in tests);
+      // the bundle is CommonJS and has one.
+      name: 'node-http',
+      setup(b) {
+        b.onLoad({ filter: /[\\/]src[\\/]net[\\/]node-http\.ts$/ }, () => ({
+          contents:
+            "export const http = require('node:http');\nexport const https = () => require('node:https');",
+          loader: 'js',
+        }));
+      },
+    },
+    {
       // src/version.ts reads ../package.json relative to its own file, which a chunk is not: the version is
       // the package's at build time.
       name: 'version',
@@ -213,4 +241,28 @@ await build({
   ],
   logLevel: 'warning',
 });
+
+// Each ES module of the bundle as a CommonJS file in dist: its imports become require calls, import() a
+// require when it is reached, so a chunk still loads only when its code first runs. The source maps chain
+// through to src/. The ES modules were strict, so every file stays so.
+const files = readdirSync(modules, { recursive: true }).map(String);
+const converted = await build({
+  entryPoints: files.filter((f) => f.endsWith('.js')).map((f) => join(modules, f)),
+  outbase: modules,
+  outdir: 'dist',
+  format: 'cjs',
+  platform: 'node',
+  target: 'node20',
+  supported: { 'dynamic-import': false },
+  minify: true,
+  sourcemap: 'linked',
+  banner: { js: '"use strict";' },
+  logLevel: 'warning',
+});
+if (converted.warnings.length > 0) throw new Error('converting the bundle to CommonJS warned: see above');
+for (const f of files.filter((f) => f.endsWith('.LEGAL.txt')))
+  copyFileSync(join(modules, f), join('dist', f));
+rmSync(modules, { recursive: true, force: true });
+// package.json says "module" for src/ and tools/; dist/ is CommonJS.
+writeFileSync('dist/package.json', `${JSON.stringify({ type: 'commonjs' })}\n`);
 chmodSync('dist/cli/main.js', 0o755);

@@ -130,4 +130,7 @@ async function main(): Promise<number> {
   });
 }
 
-process.exitCode = await main();
+// Not a top-level await: the shipped bundle is CommonJS (tools/build.mjs).
+void main().then((code) => {
+  process.exitCode = code;
+});

@@ -2,4 +2,7 @@
 import { runCli } from './commands.js';
 import { processIo } from './io.js';
 
-process.exitCode = await runCli(process.argv.slice(2), processIo());
+// Not a top-level await: the shipped bundle is CommonJS (tools/build.mjs).
+void runCli(process.argv.slice(2), processIo()).then((code) => {
+  process.exitCode = code;
+});
