@@ -32,7 +32,7 @@ const IDLE_SECONDS = Number(process.env['BENCH_IDLE_SECONDS'] ?? 30);
 const PACED_TELEGRAMS = Number(process.env['BENCH_PACED_TELEGRAMS'] ?? 12);
 const BURST_TELEGRAMS = 2_000;
 const SETTLE_SECONDS = Number(process.env['BENCH_SETTLE_SECONDS'] ?? 15);
-const LOAD_TELEGRAMS = 10_000;
+const LOAD_TELEGRAMS = 20_000;
 /** 2400 baud with a start bit, 8 data bits, even parity and a stop bit: 11 bits a byte. */
 const MS_PER_BYTE = (11 * 1000) / 2400;
 
@@ -196,8 +196,9 @@ for (let i = 0; i < BURST_TELEGRAMS; i++) {
 const burst: Latency = latencyOf(burstLatencies);
 sampleMemory(`after a burst of ${BURST_TELEGRAMS}`);
 
-// Load: 10,000 telegrams (14 hours of a meter's) as fast as the bridge publishes them, at most 20 unpublished:
-// past that the bench would measure its own backlog in the broker connection, not the bridge.
+// Load: 20,000 telegrams (28 hours of a meter's) as fast as the bridge publishes them, at most 20 unpublished:
+// past that the bench would measure its own backlog in the broker connection, not the bridge. Long enough
+// that its second half shows whether memory keeps growing once V8 and malloc have sized themselves for it.
 const MAX_IN_FLIGHT = 20;
 const base = recorder.messages.length;
 const loadFrom = performance.now();
@@ -211,7 +212,7 @@ for (let sent = 1; sent <= LOAD_TELEGRAMS; sent++) {
 const loadRate = LOAD_TELEGRAMS / ((performance.now() - loadFrom) / 1000);
 await recorder.waitFor(() => true, { from: base + LOAD_TELEGRAMS - 1, timeoutMs: 10_000 });
 const published = recorder.messages.length - base;
-// Back to a meter's pace after 12,000 telegrams in seconds: what stays resident is what the next months see.
+// Back to a meter's pace after 22,000 telegrams in seconds: what stays resident is what the next months see.
 await sleep(SETTLE_SECONDS * 1000);
 sampleMemory(`${SETTLE_SECONDS} s after the load`);
 
