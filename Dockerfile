@@ -81,20 +81,21 @@ RUN node -e 'require("node-gyp-build")("/app/node_modules/@serialport/bindings-c
 #   discovery) then leaves the heap, and what is flushed between two telegrams is compiled again. npm run bench,
 #   Node 22: RSS at a meter's pace 57.9 -> 56.4 MiB (3 bridges each over 45 s: -1 MiB), for +0.9 ms CPU per
 #   telegram (4.7 -> 5.6) and +0.1 ms/s when idle (0.09 -> 0.19). A V8 option: on the CMD line like --jitless.
-# Measured with `npm run bench` (bench/footprint.bench.ts reads these flags from this file), from start-up through
-# a meter's pace: Node 20 48.9 MiB (bare node with the same flags 38.8), Node 22 56.9 MiB (bare 42.2); the add-on
-# idle with its Home Assistant session and no meter 46.8 and 52.7. Of Node 22's 14 MiB above bare, ~7.5 are the
-# node executable's own pages: the built-ins a web server, MQTT and AES need (http; net.Server.listen, which
-# always loads cluster; crypto) and the symbols the dynamic linker looks up for serialport's binding; the rest
-# is V8's heap (~3 MiB above bare) and malloc. --max-lazy, --stack-size, --initial-old-space-size,
-# --semi-space-growth-factor, --single-threaded(-gc), UV_THREADPOOL_SIZE=1 and a CommonJS bundle measured no
-# lower there.
 # GLIBC_TUNABLES=glibc.malloc.trim_threshold=131072: glibc's malloc (a Debian BUILD_FROM; the systemd unit on
 #   Raspberry Pi OS) returns the free memory at the top of its heap to the system only above a threshold, which
 #   it raises to twice the largest block it has freed. V8's parser and compiler free blocks of a MB and more at
 #   start-up, so glibc kept 1.5 MiB it had no use for. Setting the threshold to its own default keeps it there:
 #   -1.1 MiB resident (3 bridges each, Node 22), CPU per telegram within the noise. musl (Alpine, the add-on's
 #   base) ignores the variable and returns free memory on its own.
+# Measured with `npm run bench` (bench/footprint.bench.ts reads these flags and GLIBC_TUNABLES from this file),
+# from start-up through a meter's pace: Node 20 47.8 MiB (bare node with the same flags 38.8), Node 22 53.1-53.2
+# MiB (bare 42.2); the add-on idle with its Home Assistant session and no meter 46.1 and 50.1-50.4. Of Node 22's
+# 11 MiB above bare, ~7 are the node executable's own pages: the built-ins a web server, MQTT and AES need (http;
+# net.Server.listen, which always loads cluster; crypto, which also starts OpenSSL) and the symbols the dynamic
+# linker looks up for serialport's binding; the rest is V8's heap (its young generation alone ~2 MiB under load)
+# and malloc. --max-lazy, --stack-size, --initial-old-space-size, --semi-space-growth-factor, --max-heap-size,
+# --gc-memory-reducer-start-delay-ms, --single-threaded(-gc), --single-generation, UV_THREADPOOL_SIZE=1,
+# MALLOC_ARENA_MAX and a one-file CommonJS bundle measured no lower there.
 ENV NODE_ENV=production \
     NODE_OPTIONS="--max-semi-space-size=1 --max-old-space-size=64 --v8-pool-size=1" \
     GLIBC_TUNABLES=glibc.malloc.trim_threshold=131072
