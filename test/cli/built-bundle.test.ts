@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,7 +10,7 @@ import { TelegramDecoder } from '../../src/decoder/telegram-decoder.js';
 import { MeterSimulator } from '../../src/simulator/meter-simulator.js';
 import { openPtyPair, type PtyPair } from '../../src/simulator/pty-pair.js';
 import { freeTcpPort } from '../../src/web/free-port.js';
-import { dockerfileNodeFlags } from '../support/container-flags.js';
+import { startBuiltCli } from '../support/cli-process.js';
 import { type FakeHomeAssistant, startFakeHomeAssistant } from '../support/fake-home-assistant.js';
 import { feedLine } from '../support/meter-line.js';
 import {
@@ -62,37 +62,24 @@ describe('the built bundle, as the container starts it', () => {
     const prefix = 'bundle/meter';
     const recorder = await MqttRecorder.connect(broker.url, [`${prefix}/#`], AUTH);
     cleanups.push(() => recorder.close());
-    const { nodeOptions, execArgv, env: containerEnv } = dockerfileNodeFlags();
     const httpPort = await freeTcpPort(0);
-    const output: string[] = [];
-    const bridge: ChildProcess = spawn(
-      process.execPath,
-      [
-        ...execArgv,
-        join(ROOT, 'dist', 'cli', 'main.js'),
-        'run',
-        '--device',
-        pty.adapterPath,
-        '--key',
-        KEY,
-        ...brokerFlags(broker.url),
-        '--topic-prefix',
-        prefix,
-        '--ha-url',
-        ha.url,
-        '--ha-token',
-        'bundle-token',
-        '--http-port',
-        String(httpPort),
-      ],
-      {
-        env: { ...process.env, ...containerEnv, NODE_OPTIONS: nodeOptions },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      },
-    );
-    for (const stream of [bridge.stdout, bridge.stderr])
-      stream?.on('data', (d: Buffer) => output.push(d.toString()));
-    cleanups.push(() => bridge.kill('SIGKILL'));
+    const bridge = startBuiltCli([
+      'run',
+      '--device',
+      pty.adapterPath,
+      '--key',
+      KEY,
+      ...brokerFlags(broker.url),
+      '--topic-prefix',
+      prefix,
+      '--ha-url',
+      ha.url,
+      '--ha-token',
+      'bundle-token',
+      '--http-port',
+      String(httpPort),
+    ]);
+    cleanups.push(() => bridge.child.kill('SIGKILL'));
 
     const simulator = new MeterSimulator({
       layout: 'ksm-west',
@@ -110,7 +97,7 @@ describe('the built bundle, as the container starts it', () => {
           m.topic === `${prefix}/json` && 'energy_in' in (JSON.parse(m.payload) as { values: object }).values,
       )
       .catch((error: unknown) => {
-        throw new Error(`${String(error)}; the bridge said:\n${output.join('')}`);
+        throw new Error(`${String(error)}; the bridge said:\n${bridge.output()}`);
       });
     const published = (JSON.parse(state.payload) as { values: Record<string, number | string> }).values;
     assert.ok(
@@ -119,7 +106,7 @@ describe('the built bundle, as the container starts it', () => {
     );
     await until(
       () => ha.messages.some((m) => m['type'] === 'get_config'),
-      () => `the Home Assistant session's first command; the bridge said:\n${output.join('')}`,
+      () => `the Home Assistant session's first command; the bridge said:\n${bridge.output()}`,
     );
     // The page's live feed: ws's server, from the bundle too.
     const feed = new WebSocket(`ws://127.0.0.1:${httpPort}/ws`);
@@ -129,20 +116,15 @@ describe('the built bundle, as the container starts it', () => {
       feed.once('error', reject);
     });
     assert.equal((JSON.parse(snapshot) as { type?: unknown }).type, 'snapshot');
-    assert.doesNotMatch(output.join(''), /ERROR|Error:/, output.join(''));
+    assert.doesNotMatch(bridge.output(), /ERROR|Error:/, bridge.output());
   });
 
   it("loads debug when DEBUG names a namespace, and MQTT.js's SOCKS connector when a proxy is named", async () => {
     // Both stand in for modules the bundle loads only then; a stand-in that does not reach the module would
     // print no debug lines, and the proxy's refusal would never be reported.
     const proxyPort = await freeTcpPort(0);
-    const { nodeOptions, execArgv, env: containerEnv } = dockerfileNodeFlags();
-    const output: string[] = [];
-    const bridge = spawn(
-      process.execPath,
+    const bridge = startBuiltCli(
       [
-        ...execArgv,
-        join(ROOT, 'dist', 'cli', 'main.js'),
         'run',
         '--device',
         `tcp://127.0.0.1:${await freeTcpPort(0)}`,
@@ -152,24 +134,13 @@ describe('the built bundle, as the container starts it', () => {
         '--http-port',
         String(await freeTcpPort(0)),
       ],
-      {
-        env: {
-          ...process.env,
-          ...containerEnv,
-          NODE_OPTIONS: nodeOptions,
-          DEBUG: 'mqttjs:client',
-          MQTTJS_SOCKS_PROXY: `socks5://127.0.0.1:${proxyPort}`,
-        },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      },
+      { DEBUG: 'mqttjs:client', MQTTJS_SOCKS_PROXY: `socks5://127.0.0.1:${proxyPort}` },
     );
-    for (const stream of [bridge.stdout, bridge.stderr])
-      stream?.on('data', (d: Buffer) => output.push(d.toString()));
-    cleanups.push(() => bridge.kill('SIGKILL'));
+    cleanups.push(() => bridge.child.kill('SIGKILL'));
     await until(
-      () => output.join('').includes('mqttjs:client') && output.join('').includes(`127.0.0.1:${proxyPort}`),
-      () => `a debug line of mqttjs:client and the proxy's refusal; the bridge said:\n${output.join('')}`,
+      () => bridge.output().includes('mqttjs:client') && bridge.output().includes(`127.0.0.1:${proxyPort}`),
+      () => `a debug line of mqttjs:client and the proxy's refusal; the bridge said:\n${bridge.output()}`,
     );
-    assert.match(output.join(''), new RegExp(`ERROR \\[mqtt\\] .*ECONNREFUSED 127\\.0\\.0\\.1:${proxyPort}`));
+    assert.match(bridge.output(), new RegExp(`ERROR \\[mqtt\\] .*ECONNREFUSED 127\\.0\\.0\\.1:${proxyPort}`));
   });
 });

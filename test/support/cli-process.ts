@@ -1,9 +1,11 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { dockerfileNodeFlags } from './container-flags.js';
 
-/** The CLI as users start it, a separate process (under tsx): its output, stdout and stderr interleaved. */
+/** The CLI as users start it, a separate process: its output, stdout and stderr interleaved. */
 
 const MAIN = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
+const BUILT_MAIN = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
 
 export type CliProcess = {
   readonly child: ChildProcess;
@@ -11,8 +13,26 @@ export type CliProcess = {
   readonly exit: Promise<number | null>;
 };
 
+/** The sources under tsx. */
 export function startCli(args: readonly string[], env: Record<string, string> = {}): CliProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', MAIN, ...args], {
+  return startNode(['--import', 'tsx', MAIN, ...args], env);
+}
+
+/**
+ * The built bundle (npm run build first), with the Dockerfile's node flags, NODE_OPTIONS and GLIBC_TUNABLES,
+ * as the container starts it.
+ */
+export function startBuiltCli(args: readonly string[], env: Record<string, string> = {}): CliProcess {
+  const container = dockerfileNodeFlags();
+  return startNode([...container.execArgv, BUILT_MAIN, ...args], {
+    ...container.env,
+    NODE_OPTIONS: container.nodeOptions,
+    ...env,
+  });
+}
+
+function startNode(nodeArgs: readonly string[], env: Record<string, string>): CliProcess {
+  const child = spawn(process.execPath, nodeArgs, {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
