@@ -6,17 +6,8 @@
 // CommonJS one (its imports into require calls): Node then runs the bridge without its ES-module loader, and
 // without `module` for a require of its own, ~0.5 MiB resident on Node 22 (bench/footprint.bench.ts).
 // Type checking is `npm run typecheck`'s job; esbuild only strips the types.
-import {
-  chmodSync,
-  copyFileSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  writeFileSync,
-} from 'node:fs';
+import { chmodSync, copyFileSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { build } from 'esbuild';
 
@@ -58,7 +49,10 @@ const callsTo = (...names) => names.map((n) => `exports.${n} = (...a) => load().
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
 
 rmSync('dist', { recursive: true, force: true });
-const modules = mkdtempSync(join(tmpdir(), 'smartmeter-bridge-build-'));
+// The ES modules go to a folder of this checkout, under the same name each time: the source maps name it
+// for esbuild's own helpers, and a random temporary name would make every build's maps differ.
+const modules = join('node_modules', '.cache', 'smartmeter-bridge-modules');
+rmSync(modules, { recursive: true, force: true });
 await build({
   entryPoints: ['src/cli/main.ts', 'src/addon/main.ts'],
   outbase: 'src',
@@ -92,7 +86,6 @@ await build({
         b.onResolve({ filter: /^node:/ }, (args) =>
           args.namespace === 'builtin' ||
           args.kind !== 'import-statement' ||
-          args.path === 'node:module' ||
           !/[\\/]src[\\/]/.test(args.importer)
             ? { path: args.path, external: true }
             : { path: args.path, namespace: 'builtin' },
@@ -113,8 +106,9 @@ await build({
         }));
       },
     },
-    // MQTT.js loads the `socks` package (with ip-address and smart-buffer, ~70 KB) with its TCP transport,
-    // but uses it only for a proxy named in MQTTJS_SOCKS_PROXY: then it comes from node_modules, at first use.
+    // MQTT.js's SOCKS connector (lazy-mqtt-socks below) requires the `socks` package (with ip-address and
+    // smart-buffer, ~70 KB), used only for a proxy named in MQTTJS_SOCKS_PROXY: it stays out of the bundle and
+    // comes from node_modules at its first use.
     atFirstUse('lazy-socks', {
       filter: /^socks$/,
       importer: /[\\/]node_modules[\\/]mqtt[\\/]/,
