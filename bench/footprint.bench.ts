@@ -16,6 +16,7 @@ import {
   type Rss,
   rss,
   saveFigures,
+  shownEnv,
 } from './measure.js';
 
 /**
@@ -241,9 +242,8 @@ saveFigures(`footprint-node${process.versions.node.split('.')[0]}`, figures);
 const f = (n: number, digits = 2): string => n.toFixed(digits);
 const lat = (l: Latency): string =>
   `p50 ${f(l.p50)} ms, p99 ${f(l.p99)} ms, max ${f(l.max)} ms (${l.samples})`;
-const shownEnv = Object.entries(containerEnv).map(([k, v]) => ` ${k}=${v}`);
 console.log(
-  `footprint: node ${process.version} ${execArgv.join(' ')}, NODE_OPTIONS="${nodeOptions}"${shownEnv.join('')}`,
+  `footprint: node ${process.version} ${execArgv.join(' ')}, NODE_OPTIONS="${nodeOptions}"${shownEnv(containerEnv)}`,
 );
 console.log(
   `footprint: idle CPU over ${f(idle.seconds, 0)} s: bridge ${f(idle.bridgeMsPerS, 3)} ms/s, bare node ${f(idle.bareMsPerS, 3)} ms/s`,

@@ -24,6 +24,13 @@ export function containerNodeFlags(): {
   return { nodeOptions: container.nodeOptions, execArgv: execArgv ?? container.execArgv, env: container.env };
 }
 
+/** The container's variables as the bench prints them after its flags: ` NAME=value` each. */
+export function shownEnv(env: Record<string, string> = {}): string {
+  return Object.entries(env)
+    .map(([name, value]) => ` ${name}=${value}`)
+    .join('');
+}
+
 /** The command the package installs (package.json bin), as npx and the container run it: built, not tsx. */
 export function builtCli(): string {
   const pkg = JSON.parse(readFileSync(new URL('package.json', root), 'utf8')) as {

@@ -1,5 +1,5 @@
 import type { Latency, Rss } from './measure.js';
-import { loadFigures } from './measure.js';
+import { loadFigures, shownEnv } from './measure.js';
 
 /**
  * The figures of this run's benches beside their baselines, the targets of issue 14 and what the issue
@@ -160,11 +160,7 @@ const rows: Row[] = [
 ];
 
 console.log(
-  `\nissue 14 targets, node ${process.version} ${footprint.execArgv.join(' ')}, container NODE_OPTIONS="${footprint.nodeOptions}"${Object.entries(
-    footprint.containerEnv ?? {},
-  )
-    .map(([k, v]) => ` ${k}=${v}`)
-    .join('')}`,
+  `\nissue 14 targets, node ${process.version} ${footprint.execArgv.join(' ')}, container NODE_OPTIONS="${footprint.nodeOptions}"${shownEnv(footprint.containerEnv)}`,
 );
 const header: Row = ['measure', 'ours', 'baseline (same run)', 'target', true, 'before (issue 14)'];
 const cells = (r: Row): string[] => [

@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 
 /**
- * The node flags the add-on image starts the bundle with, read from the Dockerfile itself: its NODE_OPTIONS, the
- * flags its CMD gives node (those NODE_OPTIONS may not hold) and its GLIBC_TUNABLES. The bundle test and the footprint bench run
- * what the container runs, not a configuration of their own.
+ * The node flags the add-on image starts the bundle with, read from the Dockerfile itself: its NODE_OPTIONS,
+ * the flags its CMD gives node (those NODE_OPTIONS may not hold) and its GLIBC_TUNABLES. The bundle test and
+ * the footprint bench run what the container runs, not a configuration of their own.
  */
 export function dockerfileNodeFlags(): {
   nodeOptions: string;
